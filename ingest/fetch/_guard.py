@@ -1,0 +1,88 @@
+"""The SSRF guard: which IP addresses the fetcher may connect to.
+
+Pure decision functions plus an aiohttp resolver that applies them to every address a host name
+resolves to, at connect time, so a redirect or a DNS answer cannot smuggle in an internal address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+
+from ingest.fetch._limits import IPNetwork
+from ingest.fetch.errors import BlockedAddress
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AddressPolicy:
+    """Which addresses are refused: private ones unless allowed, and always `forbidden`."""
+
+    allow_private: bool = False
+    forbidden: tuple[IPNetwork, ...] = ()
+
+
+def is_public_address(address: IPAddress) -> bool:
+    """True when `address` is globally routable unicast (no loopback, private, link-local...)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return is_public_address(address.ipv4_mapped)
+    return address.is_global and not (
+        address.is_multicast or address.is_reserved or address.is_unspecified
+    )
+
+
+def refusal_reason(address: IPAddress, policy: AddressPolicy) -> str | None:
+    """Why `policy` refuses `address`, or None when it may be contacted."""
+    for network in policy.forbidden:
+        if address.version == network.version and address in network:
+            return f"address {address} is in the forbidden network {network}"
+    if policy.allow_private or is_public_address(address):
+        return None
+    return f"address {address} is not a public address (private addresses are not allowed)"
+
+
+def literal_address(host: str) -> IPAddress | None:
+    """The IP address when `host` is an IP literal (brackets allowed), else None."""
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def check_host_literal(host: str, policy: AddressPolicy) -> None:
+    """Raise `BlockedAddress` when `host` is an IP literal that `policy` refuses."""
+    address = literal_address(host)
+    if address is not None and (reason := refusal_reason(address, policy)):
+        raise BlockedAddress(f"host {host}: {reason}")
+
+
+def check_resolved(host: str, addresses: Sequence[str], policy: AddressPolicy) -> None:
+    """Raise `BlockedAddress` when any address `host` resolved to is refused."""
+    for text in addresses:
+        reason = refusal_reason(ipaddress.ip_address(text.split("%", 1)[0]), policy)
+        if reason:
+            raise BlockedAddress(f"host {host} resolves to a refused address: {reason}")
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves off the event loop (getaddrinfo in a thread) and refuses forbidden answers."""
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+        self._inner = ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        check_resolved(host, [r["host"] for r in results], self._policy)
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()
