@@ -1,0 +1,463 @@
+"""Record files (``NNN_<id>.txt``): read, validate, repair, render and write the seed shape.
+
+Reading keeps a file's text byte for byte; writing renders blocks with the writer's rules.
+
+Content rules (strict by default; ``repair=True`` fixes only the fixable ones):
+
+==================  =====================================================  ========
+reason              rule                                                   fixable
+==================  =====================================================  ========
+bad_name            ``NNN_<16 lowercase hex>.txt``; NNN is 3 to 18 digits,  no
+                    no zero padding beyond 3 digits (``0001`` is bad)
+not_a_file          a record name that is a folder, FIFO, device, ...      no
+unreadable          the file vanished or cannot be opened                  no
+too_large           over ``MAX_RECORD_BYTES`` (5 MiB)                       no
+not_utf8            the bytes are not valid UTF-8                          no
+empty               no text at all, or white space only                    no
+control_char        C0/C1 control characters (NUL, lone CR, ...) or        no
+                    U+2028/U+2029; ``\\n`` is the only line break
+bom                 a UTF-8 byte-order mark at the start                   yes
+crlf                ``\\r\\n`` line endings                                  yes
+tab                 tab characters (each becomes one space)                yes
+nbsp                U+00A0, U+2007, U+202F (each becomes one space)        yes
+trailing_space      a space at the end of a line                           yes
+blank_lines         two blank lines in a row, or a blank first line        yes
+trailing_newline    the file ends with a newline                           yes
+==================  =====================================================  ========
+
+Layouts: *spaced* separates blocks by a blank line and marks list items ``"  • "``; *compact*
+puts one block on each line and marks items ``"- "`` (a lone ``"-"`` is an empty item).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import stat
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "RECORD_NAME",
+    "Block",
+    "Layout",
+    "Problem",
+    "RecordFile",
+    "RecordFormatError",
+    "detect_layout",
+    "iter_records",
+    "parse_record_name",
+    "read_record",
+    "record_name",
+    "render_text",
+    "repair_text",
+    "split_blocks",
+    "validate_text",
+    "write_record",
+]
+
+Layout = Literal["spaced", "compact"]
+BlockKind = Literal["text", "item"]
+Spacing = Literal["auto", "line", "blank"]
+Reason = Literal[
+    "bad_name", "not_a_file", "unreadable", "too_large", "not_utf8", "empty", "control_char",
+    "bom", "crlf", "tab", "nbsp", "trailing_space", "blank_lines", "trailing_newline",
+]
+
+MAX_RECORD_BYTES = 5 * 1024 * 1024
+# 18 digits keep every sequence number inside a signed 64-bit integer (DuckDB BIGINT).
+RECORD_NAME = re.compile(r"(?P<seq>[0-9]{3}|[1-9][0-9]{3,17})_(?P<id>[0-9a-f]{16})\.txt")
+
+REASONS: dict[Reason, str] = {
+    "bad_name": "not a record file name (expected NNN_<16 lowercase hex>.txt)",
+    "not_a_file": "not a regular file",
+    "unreadable": "cannot be read",
+    "too_large": f"larger than the {MAX_RECORD_BYTES} byte cap",
+    "not_utf8": "not valid UTF-8",
+    "empty": "empty or white space only",
+    "control_char": "contains a control character",
+    "bom": "starts with a byte-order mark",
+    "crlf": "has CRLF line endings",
+    "tab": "contains a tab",
+    "nbsp": "contains a non-breaking space",
+    "trailing_space": "has trailing white space on a line",
+    "blank_lines": "has two blank lines in a row or a blank first line",
+    "trailing_newline": "ends with a newline",
+}
+FIXABLE: tuple[Reason, ...] = (
+    "bom", "crlf", "tab", "nbsp", "trailing_space", "blank_lines", "trailing_newline",
+)
+
+SPACED_ITEM = "  •"
+COMPACT_ITEM = "-"
+_NBSP = "\u00a0\u2007\u202f"
+_CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+# One scan finds any problem at all; clean files (nearly all of them) stop there.
+_ANY_PROBLEM = re.compile(rf"[\t{_CONTROL}{_NBSP}]| \n|\n\n\n|\A\n|\n\Z| \Z")
+_CONTROL_CHAR = re.compile(rf"[{_CONTROL}]")
+_TRAILING_SPACE = re.compile(r" +$", re.MULTILINE)
+_BLANK_RUN = re.compile(r"\n{3,}")
+_NBSP_OR_TAB = re.compile(rf"[\t{_NBSP}]")
+_SPACE_RUN = re.compile(r"\s+")
+_RENDER_DROP = re.compile(rf"[{_CONTROL}]")
+
+
+class RecordFormatError(ValueError):
+    """A record file (or text) that breaks the format; ``reason`` is a short machine code."""
+
+    def __init__(self, path: Path | str | None, reason: Reason, detail: str = "") -> None:
+        self.path = Path(path) if path is not None else None
+        self.reason: Reason = reason
+        self.detail = detail
+        self.message = REASONS[reason] + (f" ({detail})" if detail else "")
+        super().__init__(f"{self.path}: {self.message}" if self.path else self.message)
+
+    def at(self, path: Path | str) -> RecordFormatError:
+        """The same error, naming ``path``."""
+        return RecordFormatError(path, self.reason, self.detail)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One rule a text breaks, with the 1-based line where it first does (0: the whole text)."""
+
+    reason: Reason
+    line: int
+
+    @property
+    def fixable(self) -> bool:
+        return self.reason in FIXABLE
+
+    def describe(self) -> str:
+        where = f" (line {self.line})" if self.line else ""
+        return REASONS[self.reason] + where
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One line of a record: a text block or a list item (text without its marker).
+
+    ``spacing`` is what precedes the block in the spaced layout: ``"auto"`` follows the writer's
+    rule (a blank line, except between list items); ``"line"``/``"blank"`` keep a file's own
+    choice where it differs, so that rendering a split file gives it back unchanged.
+    """
+
+    kind: BlockKind
+    text: str
+    spacing: Spacing = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordFile:
+    """One record: its name parts, its exact text, and how it was laid out or repaired."""
+
+    seq: int
+    id: str
+    text: str
+    layout: Layout
+    repairs: tuple[Reason, ...] = ()
+
+    def __post_init__(self) -> None:
+        # A record that could not be written back under its own name is a bug at the source.
+        parse_record_name(record_name(self.seq, self.id))
+
+    @property
+    def name(self) -> str:
+        return record_name(self.seq, self.id)
+
+    @property
+    def headline(self) -> str:
+        """The first line (for an extracted record, the headline), list marker kept."""
+        return self.text.split("\n", 1)[0]
+
+    def blocks(self) -> list[str]:
+        """One string per non-blank line, list markers kept."""
+        return [line for line in self.text.split("\n") if line]
+
+
+def record_name(seq: int, id: str) -> str:
+    """The file name of record ``seq`` with ``id`` (not checked: see ``parse_record_name``)."""
+    return f"{seq:03d}_{id}.txt"
+
+
+def parse_record_name(name: str) -> tuple[int, str]:
+    """``(seq, id)`` of a record file name; ``RecordFormatError("bad_name")`` otherwise."""
+    match = RECORD_NAME.fullmatch(name)
+    if match is None:
+        raise RecordFormatError(name, "bad_name")
+    return int(match["seq"]), match["id"]
+
+
+def validate_text(text: str) -> list[Problem]:
+    """Every rule ``text`` breaks, first occurrence each; an empty list means it is valid."""
+    if not text.strip():
+        return [Problem("empty", 0)]
+    if _ANY_PROBLEM.search(text) is None and not text.startswith("\ufeff"):
+        return []
+    found: dict[Reason, int] = {}
+    if text.startswith("\ufeff"):
+        found["bom"] = 1
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        for reason in _line_problems(line, last=number == len(lines)):
+            found.setdefault(reason, number)
+    if "\n\n\n" in text or text.startswith("\n"):
+        found["blank_lines"] = _line_of(text, text.find("\n\n\n") + 1 if "\n\n\n" in text else 0)
+    if text.endswith("\n"):
+        found["trailing_newline"] = text.count("\n")
+    order = list(REASONS)
+    return sorted((Problem(r, n) for r, n in found.items()), key=lambda p: order.index(p.reason))
+
+
+def _line_problems(line: str, *, last: bool) -> Iterator[Reason]:
+    if line.endswith("\r") and not last:
+        yield "crlf"
+        line = line[:-1]
+    if _CONTROL_CHAR.search(line):  # a lone CR is one
+        yield "control_char"
+    if "\t" in line:
+        yield "tab"
+    if any(ch in line for ch in _NBSP):
+        yield "nbsp"
+    if line.endswith(" "):
+        yield "trailing_space"
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def repair_text(text: str) -> tuple[str, tuple[Reason, ...]]:
+    """``text`` with every fixable problem fixed, and the reasons fixed, in table order.
+
+    Raises ``RecordFormatError`` (without a path) for the first problem that cannot be fixed.
+    """
+    problems = validate_text(text)
+    for problem in problems:
+        if not problem.fixable:
+            raise RecordFormatError(None, problem.reason, _where(problem))
+    if not problems:
+        return text, ()
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    text = _NBSP_OR_TAB.sub(" ", text)
+    text = _TRAILING_SPACE.sub("", text)
+    text = _BLANK_RUN.sub("\n\n", text).lstrip("\n").rstrip("\n")
+    remaining = validate_text(text)
+    if remaining:  # e.g. a file of tabs only is empty once repaired
+        raise RecordFormatError(None, remaining[0].reason, "after repair")
+    return text, tuple(p.reason for p in problems)
+
+
+def _where(problem: Problem) -> str:
+    return f"line {problem.line}" if problem.line else ""
+
+
+def detect_layout(text: str) -> Layout:
+    """The layout of a valid record text; a single text line counts as spaced (the default)."""
+    if "\n\n" in text or text.startswith(SPACED_ITEM) or f"\n{SPACED_ITEM}" in text:
+        return "spaced"
+    if "\n" in text or _is_item(text, COMPACT_ITEM):
+        return "compact"
+    return "spaced"
+
+
+def _is_item(line: str, marker: str) -> bool:
+    return line == marker or line.startswith(marker + " ")
+
+
+def _marker(layout: Layout) -> str:
+    return SPACED_ITEM if layout == "spaced" else COMPACT_ITEM
+
+
+def split_blocks(text: str, layout: Layout | None = None) -> list[Block]:
+    """The blocks of a record text, in order; ``render_text`` of them in the same layout gives
+    back any text the writer could have made (every seed included)."""
+    layout = layout or detect_layout(text)
+    marker = _marker(layout)
+    blocks: list[Block] = []
+    blank = False
+    for line in text.split("\n"):
+        if not line:
+            blank = True
+            continue
+        kind: BlockKind = "item" if _is_item(line, marker) else "text"
+        body = line[len(marker) + 1 :] if kind == "item" else line
+        spacing: Spacing = "auto"
+        if blocks and layout == "spaced" and blank != _blank_by_rule(blocks[-1].kind, kind):
+            spacing = "blank" if blank else "line"
+        blocks.append(Block(kind, body, spacing))
+        blank = False
+    return blocks
+
+
+def _blank_by_rule(previous: BlockKind, current: BlockKind) -> bool:
+    return not (previous == "item" and current == "item")
+
+
+def render_text(blocks: Iterable[Block], layout: Layout = "spaced") -> str:
+    """Record text for ``blocks`` by the writer's rules (NFC, white space collapsed inside a
+    block, no control characters, blank text blocks dropped, empty list items kept)."""
+    marker = _marker(layout)
+    out: list[str] = []
+    previous: BlockKind | None = None
+    for block in blocks:
+        body = _clean(block.text)
+        if not body and block.kind == "text":
+            continue
+        if previous is not None:
+            out.append(_separator(layout, previous, block))
+        out.append(f"{marker} {body}" if body and block.kind == "item" else body or marker)
+        previous = block.kind
+    if not out:
+        raise RecordFormatError(None, "empty", "every block is blank")
+    return "".join(out)
+
+
+def _clean(text: str) -> str:
+    # U+FEFF inside text is a zero-width no-break space, but at the start it would read as a BOM.
+    text = _RENDER_DROP.sub(" ", unicodedata.normalize("NFC", text.replace("\ufeff", "")))
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def _separator(layout: Layout, previous: BlockKind, block: Block) -> str:
+    if layout == "compact":
+        return "\n"
+    if block.spacing == "auto":
+        return "\n\n" if _blank_by_rule(previous, block.kind) else "\n"
+    return "\n\n" if block.spacing == "blank" else "\n"
+
+
+def read_record(path: Path, *, repair: bool = False) -> RecordFile:
+    """The record in ``path``; ``RecordFormatError`` (with the path) if it breaks the format."""
+    path = Path(path)
+    seq, id_ = _parse_name_at(path)
+    data = _read_bounded(path)
+    if data.startswith(b"\xef\xbb\xbf") and not repair:
+        raise RecordFormatError(path, "bom")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise RecordFormatError(path, "not_utf8", _decode_detail(data, err)) from None
+    repairs: tuple[Reason, ...] = ()
+    if repair:
+        try:
+            text, repairs = repair_text(text)
+        except RecordFormatError as err:
+            raise err.at(path) from None
+    else:
+        problems = validate_text(text)
+        if problems:
+            detail = "; ".join(p.describe() for p in problems[1:])
+            raise RecordFormatError(path, problems[0].reason, _where(problems[0]) + (
+                f"; also {detail}" if detail else ""))
+    return RecordFile(seq, id_, text, detect_layout(text), repairs)
+
+
+def _parse_name_at(path: Path) -> tuple[int, str]:
+    try:
+        return parse_record_name(path.name)
+    except RecordFormatError:
+        raise RecordFormatError(path, "bad_name") from None
+
+
+def _read_bounded(path: Path) -> bytes:
+    # O_NONBLOCK: opening a FIFO that happens to have a record name must not hang the batch.
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as err:
+        raise RecordFormatError(path, "unreadable", err.strerror or type(err).__name__) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RecordFormatError(path, "not_a_file")
+        if info.st_size > MAX_RECORD_BYTES:
+            raise RecordFormatError(path, "too_large", f"{info.st_size} bytes")
+        data = _read_up_to(fd, info.st_size)
+    except OSError as err:
+        raise RecordFormatError(path, "unreadable", err.strerror or type(err).__name__) from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordFormatError(path, "too_large")
+    if not data:
+        raise RecordFormatError(path, "empty")
+    return data
+
+
+def _read_up_to(fd: int, expected: int) -> bytes:
+    # A read allocates its whole size up front: ask for what fstat saw, then more if it grew;
+    # loop because a read may return less than asked for (network file systems).
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_RECORD_BYTES:
+        chunk = os.read(fd, expected + 1 - size if size < expected else 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+def _decode_detail(data: bytes, err: UnicodeDecodeError) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "it looks like UTF-16"
+    return f"invalid byte at offset {err.start}"
+
+
+def iter_records(folder: Path, *, repair: bool = False) -> Iterator[RecordFile | RecordFormatError]:
+    """Every file directly in ``folder``, one at a time: a ``RecordFile`` or the error for it.
+
+    Record names come first, in ``(seq, id)`` order, then any other files by name (each a
+    ``bad_name`` error). Only the names are listed up front; sub-folders are not entered.
+    """
+    folder = Path(folder)
+    good: list[tuple[int, str, str]] = []
+    bad: list[str] = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                continue
+            match = RECORD_NAME.fullmatch(entry.name)
+            if match is None:
+                bad.append(entry.name)
+            else:
+                good.append((int(match["seq"]), match["id"], entry.name))
+    good.sort()
+    bad.sort()
+    for name in itertools.chain((g[2] for g in good), bad):
+        try:
+            yield read_record(folder / name, repair=repair)
+        except RecordFormatError as err:
+            yield err
+
+
+def write_record(folder: Path, record: RecordFile) -> Path:
+    """Write ``record`` to ``folder/record.name`` atomically (temp file, then rename).
+
+    The text is written exactly as it is; ``RecordFormatError`` if it breaks the format.
+    """
+    path = Path(folder) / record.name
+    problems = validate_text(record.text)
+    if problems:
+        raise RecordFormatError(path, problems[0].reason, _where(problems[0]))
+    data = record.text.encode("utf-8")
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordFormatError(path, "too_large", f"{len(data)} bytes")
+    tmp = path.with_name(f".{record.name}.{os.getpid()}.{next(_TMP_COUNTER)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+_TMP_COUNTER = itertools.count()
