@@ -80,9 +80,9 @@ def canonicalize_url(
     Raises `InvalidURL` for anything that is not an http(s) URL with a host.
     """
     text = _STRIPPED.sub("", url).strip()
-    if base is not None:
-        text = urljoin(_STRIPPED.sub("", base).strip(), text)
     try:
+        if base is not None:
+            text = urljoin(_STRIPPED.sub("", base).strip(), text)
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:

@@ -91,6 +91,7 @@ def test_relative_urls_resolve_against_base(ref: str, base: str, expected: str) 
         ("http://example.com:99999/", "Port out of range"),
         ("http://user:pw@example.com/", "credentials"),
         ("http://exa mple.com/", "cannot have"),
+        ("http://[::1/", "Invalid IPv6 URL"),
     ],
 )
 def test_invalid_urls_name_the_url_and_reason(raw: str, reason: str) -> None:
