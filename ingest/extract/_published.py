@@ -1,0 +1,157 @@
+"""Publication and modification dates, from JSON-LD, <meta>, <time>, the URL, then text.
+
+Each found date keeps its source and precision; a missing date stays None.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from ingest.extract._dates import parse_date, parse_text_date, parse_url_date
+from ingest.extract._jsonld import JsonLd
+from ingest.extract._meta import HeadTags
+from ingest.extract._scan import PageNodes
+from ingest.extract.model import DateSource, DateValue
+
+_MAX_NODES = 20
+_MAX_TEXT_CHARS = 200
+_MAX_ANCESTORS = 40
+PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "published_time",
+    "og:published_time",
+    "og:pubdate",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "publication_date",
+    "publication-date",
+    "article.published",
+    "sailthru.date",
+    "parsely-pub-date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date.created",
+    "dc.date",
+    "dcterms.date",
+    "citation_publication_date",
+    "citation_date",
+    "date",
+    "ptime",
+    "pdate",
+    "displaydate",
+)
+MODIFIED_META = (
+    "article:modified_time",
+    "og:article:modified_time",
+    "article:modified",
+    "datemodified",
+    "og:updated_time",
+    "modified_time",
+    "dcterms.modified",
+    "dc.date.modified",
+    "last-modified",
+    "lastmod",
+    "utime",
+)
+
+
+def read_published(
+    nodes: PageNodes, tags: HeadTags, jsonld: JsonLd, url: str | None
+) -> DateValue | None:
+    """The publication date from the most reliable source that states one."""
+    article = jsonld.article or {}
+    found = _first_parsed(
+        (article.get("datePublished"), "json-ld"),
+        (article.get("dateCreated"), "json-ld"),
+        *((value, "meta") for value in tags.all(*PUBLISHED_META)),
+        *((value, "time") for value in _marked_up(nodes, "datePublished")),
+    )
+    if found is not None:
+        return found
+    url_day = parse_url_date(url) if url else None
+    timed = _first_parsed(*((value, "time") for value in _time_elements(nodes)))
+    # An undeclared <time> may be a teaser's or the site clock's; trust it when the URL agrees.
+    if timed is not None and (url_day is None or timed.value.date() == url_day.date()):
+        return timed
+    if url_day is not None:
+        return DateValue(value=url_day, precision="day", source="url")
+    return _text_date(nodes)
+
+
+def read_modified(nodes: PageNodes, tags: HeadTags, jsonld: JsonLd) -> DateValue | None:
+    article = jsonld.article or {}
+    return _first_parsed(
+        (article.get("dateModified"), "json-ld"),
+        *((value, "meta") for value in tags.all(*MODIFIED_META)),
+        *((value, "time") for value in _marked_up(nodes, "dateModified")),
+    )
+
+
+def _first_parsed(*candidates: tuple[object, DateSource]) -> DateValue | None:
+    for raw, source in candidates:
+        if isinstance(raw, list):
+            raw = raw[0] if raw else None
+        if not isinstance(raw, str):
+            continue
+        parsed = parse_date(raw)
+        if parsed is not None:
+            return DateValue(value=parsed[0], precision=parsed[1], source=source)
+    return None
+
+
+def _marked_up(nodes: PageNodes, prop: str) -> list[str]:
+    # <meta itemprop> is already among the head tags; this finds <time>/<span> microdata.
+    values = []
+    wanted = prop.lower()
+    for node in nodes.microdata:
+        attrs = node.attributes
+        if wanted not in (attrs.get("itemprop") or "").lower().split():
+            continue
+        values.append(attrs.get("datetime") or attrs.get("content") or _text(node))
+    return [value for value in values if value]
+
+
+def _time_elements(nodes: PageNodes) -> list[str]:
+    dated = [node for node in nodes.times if "datetime" in node.attributes]
+    declared = [node for node in nodes.times if "pubdate" in node.attributes]
+    in_article = [node for node in dated if _inside_article(node)]
+    values = []
+    for node in (declared or in_article or dated)[:_MAX_NODES]:
+        value = node.attributes.get("datetime") or _text(node)
+        if value:
+            values.append(value)
+    return values
+
+
+def _text_date(nodes: PageNodes) -> DateValue | None:
+    classed = nodes.classed()
+    for candidates in (classed.dates, classed.bylines):
+        for node in candidates[:_MAX_NODES]:
+            text = _text(node)
+            if len(text) > _MAX_TEXT_CHARS:
+                continue
+            parsed = parse_text_date(text)
+            if parsed is not None:
+                return DateValue(value=parsed[0], precision=parsed[1], source="text")
+    return None
+
+
+def _inside_article(node: LexborNode) -> bool:
+    parent = node.parent
+    for _ in range(_MAX_ANCESTORS):
+        if parent is None:
+            return False
+        if parent.tag == "article":
+            return True
+        parent = parent.parent
+    return False
+
+
+def _text(node: LexborNode) -> str:
+    return " ".join(node.text(deep=True, separator=" ").split())

@@ -1,0 +1,292 @@
+"""read_metadata on small hand-written pages: one test per source, precision and edge case."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from ingest.extract.metadata import read_metadata
+from ingest.extract.model import Extracted
+
+URL = "https://news.example.com/world/2021/04/07/some-story"
+
+
+def meta_of(html: str, url: str | None = URL) -> Extracted:
+    return read_metadata(LexborHTMLParser(html), url)
+
+
+def page(head: str = "", body: str = "", lang: str | None = None) -> str:
+    lang_attr = f' lang="{lang}"' if lang is not None else ""
+    return f"<!doctype html><html{lang_attr}><head>{head}</head><body>{body}</body></html>"
+
+
+def jsonld(blob: str) -> str:
+    return f'<script type="application/ld+json">{blob}</script>'
+
+
+# --- title ---------------------------------------------------------------------------------
+
+
+def test_title_prefers_visible_h1_that_agrees_with_og_title() -> None:
+    html = page(
+        '<title>Rates rise again | Daily Planet</title><meta property="og:title" '
+        'content="Rates rise again">',
+        "<h1>Rates rise again</h1>",
+    )
+    assert meta_of(html).title == "Rates rise again"
+
+
+def test_title_strips_site_name_suffix_and_prefix_from_document_title() -> None:
+    head = '<title>Daily Planet - Rates rise again</title><meta property="og:site_name" '
+    head += 'content="Daily Planet">'
+    assert meta_of(page(head)).title == "Rates rise again"
+    head = "<title>Rates rise again | Daily Planet</title>"
+    head += '<meta property="og:site_name" content="Daily Planet">'
+    assert meta_of(page(head)).title == "Rates rise again"
+
+
+def test_title_strips_suffix_matching_the_host_name() -> None:
+    html = page("<title>Rates rise again – Example News</title>")
+    assert meta_of(html, "https://www.examplenews.com/a").title == "Rates rise again"
+
+
+def test_title_keeps_colon_inside_headline() -> None:
+    html = page("<title>Brexit: what happens next</title>", "<h1>Brexit: what happens next</h1>")
+    assert meta_of(html).title == "Brexit: what happens next"
+
+
+def test_title_ignores_h1_holding_the_site_logo() -> None:
+    html = page(
+        '<meta property="og:title" content="Rates rise again">',
+        "<h1>Daily Planet</h1><h2>Rates rise again</h2>",
+    )
+    assert meta_of(html).title == "Rates rise again"
+
+
+def test_title_from_jsonld_headline_with_entities() -> None:
+    html = page(jsonld('{"@type": "NewsArticle", "headline": "Fish &amp; chips"}'))
+    assert meta_of(html).title == "Fish & chips"
+
+
+def test_title_none_when_page_has_none() -> None:
+    assert meta_of(page(body="<p>text</p>")).title is None
+
+
+# --- authors -------------------------------------------------------------------------------
+
+
+def test_authors_from_jsonld_people_not_publisher_organisation() -> None:
+    blob = """{"@type": "NewsArticle", "author": [
+        {"@type": "Person", "name": "Ada Lovelace"},
+        {"@type": "Person", "name": "By Charles Babbage"},
+        {"@type": "Organization", "name": "Daily Planet"}]}"""
+    assert meta_of(page(jsonld(blob))).authors == ("Ada Lovelace", "Charles Babbage")
+
+
+def test_authors_from_jsonld_graph_reference() -> None:
+    blob = """{"@context": "https://schema.org", "@graph": [
+        {"@type": "Article", "headline": "H", "author": {"@id": "#ada"}},
+        {"@type": "Person", "@id": "#ada", "name": "Ada Lovelace"}]}"""
+    assert meta_of(page(jsonld(blob))).authors == ("Ada Lovelace",)
+
+
+def test_authors_from_meta_split_and_deduplicated() -> None:
+    head = '<meta name="author" content="By Ada Lovelace and Charles Babbage">'
+    head += '<meta name="author" content="ada lovelace">'
+    assert meta_of(page(head)).authors == ("Ada Lovelace", "Charles Babbage")
+
+
+def test_article_author_url_is_not_a_name() -> None:
+    head = '<meta property="article:author" content="https://www.facebook.com/ada">'
+    assert meta_of(page(head)).authors == ()
+
+
+def test_authors_from_microdata_and_rel_author() -> None:
+    body = '<span itemprop="author" itemscope><span itemprop="name">Ada Lovelace</span></span>'
+    assert meta_of(page(body=body)).authors == ("Ada Lovelace",)
+    body = '<a rel="author" href="/ada">Ada Lovelace</a>'
+    assert meta_of(page(body=body)).authors == ("Ada Lovelace",)
+
+
+def test_authors_from_visible_byline_only_when_it_looks_like_a_name() -> None:
+    body = '<div class="article-byline">By Ada Lovelace</div>'
+    assert meta_of(page(body=body)).authors == ("Ada Lovelace",)
+    body = '<div class="byline">Updated 10:04 on 7 April 2021</div>'
+    assert meta_of(page(body=body)).authors == ()
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+def test_published_from_jsonld_with_offset_is_aware_second_precision() -> None:
+    html = page(jsonld('{"@type":"NewsArticle","datePublished":"2021-04-07T10:04:05+02:00"}'))
+    published = meta_of(html).published
+    assert published is not None
+    assert published.value == datetime(2021, 4, 7, 10, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert (published.precision, published.source) == ("second", "json-ld")
+
+
+def test_published_from_meta_without_offset_stays_naive_minute_precision() -> None:
+    html = page('<meta property="article:published_time" content="2021-04-07T10:04">')
+    published = meta_of(html).published
+    assert published is not None
+    assert published.value == datetime(2021, 4, 7, 10, 4)
+    assert published.value.tzinfo is None
+    assert (published.precision, published.source) == ("minute", "meta")
+
+
+def test_published_from_time_element_day_precision() -> None:
+    html = page(body='<article><time datetime="2021-04-06">6 April</time></article>')
+    published = meta_of(html, "https://example.com/story").published
+    assert published is not None
+    assert (published.value, published.precision, published.source) == (
+        datetime(2021, 4, 6),
+        "day",
+        "time",
+    )
+
+
+def test_undeclared_time_that_disagrees_with_url_loses_to_url() -> None:
+    html = page(body='<time datetime="2022-01-01T09:00:00Z">clock</time>')
+    published = meta_of(html).published
+    assert published is not None
+    assert (published.value, published.precision, published.source) == (
+        datetime(2021, 4, 7),
+        "day",
+        "url",
+    )
+
+
+def test_published_from_visible_text() -> None:
+    html = page(body='<p class="post-date">Published April 7, 2021 at 3:15 pm</p>')
+    published = meta_of(html, None).published
+    assert published is not None
+    assert (published.value, published.precision, published.source) == (
+        datetime(2021, 4, 7, 15, 15),
+        "minute",
+        "text",
+    )
+
+
+def test_modified_from_meta_and_missing_dates_are_none() -> None:
+    html = page('<meta property="article:modified_time" content="2021-04-08T00:00:00Z">')
+    extracted = meta_of(html, None)
+    assert extracted.modified is not None
+    assert extracted.modified.value == datetime(2021, 4, 8, tzinfo=UTC)
+    assert extracted.published is None
+
+
+@pytest.mark.parametrize("raw", ["0000-00-00", "not a date", "", "{{date}}", "9999-12-31"])
+def test_placeholder_dates_are_ignored(raw: str) -> None:
+    html = page(f'<meta property="article:published_time" content="{raw}">')
+    assert meta_of(html, None).published is None
+
+
+# --- language ------------------------------------------------------------------------------
+
+
+def test_language_from_html_lang_normalised() -> None:
+    extracted = meta_of(page(lang="en_us"))
+    assert (extracted.language, extracted.language_source) == ("en-US", "html-lang")
+
+
+def test_language_from_meta_when_html_lang_missing_or_bogus() -> None:
+    html = page('<meta property="og:locale" content="fr_FR">', lang="{{lang}}")
+    extracted = meta_of(html)
+    assert (extracted.language, extracted.language_source) == ("fr-FR", "meta")
+
+
+def test_language_none_when_undeclared() -> None:
+    extracted = meta_of(page(body="<p>Bonjour</p>"))
+    assert (extracted.language, extracted.language_source) == (None, None)
+
+
+# --- urls and the rest ---------------------------------------------------------------------
+
+
+def test_canonical_and_amp_resolved_against_url() -> None:
+    head = '<link rel="canonical" href="/world/story"><link rel="amphtml" href="amp/story">'
+    extracted = meta_of(page(head), "https://news.example.com/world/x?utm=1")
+    assert extracted.canonical_url == "https://news.example.com/world/story"
+    assert extracted.amp_url == "https://news.example.com/world/amp/story"
+
+
+def test_canonical_falls_back_to_og_url_and_rejects_non_web_schemes() -> None:
+    head = '<link rel="canonical" href="javascript:void(0)">'
+    head += '<meta property="og:url" content="https://news.example.com/a">'
+    assert meta_of(page(head)).canonical_url == "https://news.example.com/a"
+    assert meta_of(page('<link rel="canonical" href="/a">'), None).canonical_url is None
+
+
+def test_other_fields_from_meta_and_jsonld() -> None:
+    blob = """{"@type": ["Article", "NewsArticle"], "isAccessibleForFree": "False",
+        "keywords": ["Economy", "rates"], "articleSection": "Business",
+        "publisher": {"@type": "Organization", "name": "Daily Planet"},
+        "image": {"@type": "ImageObject", "url": "/img/lead.jpg"}}"""
+    head = jsonld(blob) + '<meta name="description" content="Why rates rose.">'
+    head += '<meta property="article:tag" content="Economy"><meta name="keywords" content="a, b">'
+    extracted = meta_of(page(head))
+    assert extracted.is_free_access is False
+    assert extracted.page_type == "NewsArticle"
+    assert extracted.section == "Business"
+    assert extracted.site_name == "Daily Planet"
+    assert extracted.description == "Why rates rose."
+    assert extracted.tags == ("Economy", "a", "b", "rates")
+    assert extracted.image == "https://news.example.com/img/lead.jpg"
+    assert extracted.blocks == ()
+    assert extracted.url == URL
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("true", True), (True, True), ("maybe", None)])
+def test_is_free_access_values(raw: object, expected: bool | None) -> None:
+    value = f'"{raw}"' if isinstance(raw, str) else str(raw).lower()
+    html = page(jsonld(f'{{"@type": "NewsArticle", "isAccessibleForFree": {value}}}'))
+    assert meta_of(html).is_free_access is expected
+
+
+def test_page_type_from_og_type_without_jsonld() -> None:
+    assert meta_of(page('<meta property="og:type" content="article">')).page_type == "article"
+
+
+# --- JSON-LD robustness --------------------------------------------------------------------
+
+
+def test_broken_jsonld_is_skipped_with_a_warning_and_others_still_read() -> None:
+    head = jsonld('{"@type": "NewsArticle", "headline": ') + jsonld(
+        '{"@type": "NewsArticle", "headline": "Second block",}'
+    )
+    extracted = meta_of(page(head))
+    assert extracted.title == "Second block"
+    assert any("block 0" in warning for warning in extracted.warnings)
+
+
+def test_jsonld_main_entity_and_lists_are_found() -> None:
+    blob = """[{"@type": "WebSite", "name": "Daily Planet"},
+        {"@type": "WebPage", "mainEntity": {"@type": "NewsArticle", "headline": "Nested",
+         "datePublished": "2021-04-07"}}]"""
+    extracted = meta_of(page(jsonld(blob)))
+    assert extracted.title == "Nested"
+    assert extracted.published is not None and extracted.published.source == "json-ld"
+    assert extracted.site_name == "Daily Planet"
+
+
+def test_huge_and_deeply_nested_jsonld_is_bounded() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    huge = '{"@type": "NewsArticle", "headline": "' + "x" * 3_000_000 + '"}'
+    extracted = meta_of(page(jsonld(deep) + jsonld(huge)))
+    assert extracted.title is None
+    assert len(extracted.warnings) == 2
+
+
+def test_tree_is_not_mutated() -> None:
+    html = page(
+        jsonld('{"@type": "NewsArticle", "headline": "H"}') + "<title>H | Site</title>",
+        '<h1>H</h1><div class="byline">By Ada</div><p>Body</p>',
+    )
+    tree = LexborHTMLParser(html)
+    before = tree.html
+    meta_of(html)
+    read_metadata(tree, URL)
+    assert tree.html == before
