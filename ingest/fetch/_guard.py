@@ -39,6 +39,8 @@ def is_public_address(address: IPAddress) -> bool:
 
 def refusal_reason(address: IPAddress, policy: AddressPolicy) -> str | None:
     """Why `policy` refuses `address`, or None when it may be contacted."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:10.0.0.1 is 10.0.0.1 on the wire
     for network in policy.forbidden:
         if address.version == network.version and address in network:
             return f"address {address} is in the forbidden network {network}"
