@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from ingest.fetch.errors import BodyTooLarge, InvalidURL
 
 log = logging.getLogger(__name__)
 
+_HOST = re.compile(rb"[A-Za-z0-9._:-]+")  # after IDNA encoding; ':' for IPv6 literals
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ACCEPT = {
     "article": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
@@ -47,6 +49,8 @@ def _target(url: str) -> tuple[httpx.URL, str]:
         raise InvalidURL(f"scheme {parsed.scheme or '(none)'!r} is not http or https")
     if not parsed.host:
         raise InvalidURL("URL has no host")
+    if not _HOST.fullmatch(parsed.raw_host):
+        raise InvalidURL(f"host {parsed.host!r} has characters no host name may have")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     host = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
     return parsed, f"{parsed.scheme}://{host}:{port}"
@@ -170,24 +174,26 @@ class Fetcher:
 
     async def _attempt(self, req: FetchRequest, clock: _Clock) -> Attempt:
         clock.attempts += 1
-        url, redirects, seen = req.url, [], {req.url}
+        url, redirects, seen = req.url, list[str](), {req.url}
+        limit = self.settings.max_redirects
         try:
-            for _ in range(self.settings.max_redirects + 1):
-                hop = await self._hop(req, url, clock, conditional=not redirects)
-                if isinstance(hop, Attempt):
-                    return hop.with_redirects(redirects)
+            while isinstance(hop := await self._hop(req, url, clock, not redirects), str):
                 if hop in seen:
-                    return failed(Outcome.TOO_MANY_REDIRECTS, url, f"redirect loop back to {hop}")
-                seen.add(hop)
-                redirects.append(hop)
-                url = hop
+                    reason = f"redirect loop back to {hop}"
+                elif len(redirects) >= limit:
+                    reason = f"more than {limit} redirects (next: {hop})"
+                else:
+                    seen.add(hop)
+                    redirects.append(hop)
+                    url = hop
+                    continue
+                return failed(Outcome.TOO_MANY_REDIRECTS, url, reason).with_redirects(redirects)
         except (Exception, TimeoutError) as exc:
             return from_exception(exc, url).with_redirects(redirects)
-        limit = self.settings.max_redirects
-        return failed(Outcome.TOO_MANY_REDIRECTS, url, f"more than {limit} redirects")
+        return hop.with_redirects(redirects)
 
     async def _hop(
-        self, req: FetchRequest, url: str, clock: _Clock, *, conditional: bool
+        self, req: FetchRequest, url: str, clock: _Clock, conditional: bool
     ) -> Attempt | str:
         """Fetch `url` once: an `Attempt` when it ends here, or the URL it redirects to."""
         target, origin = _target(url)

@@ -61,12 +61,21 @@ def _from_bom(body: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _ascii_compatible(codec: str) -> bool:
+    try:
+        return b"<meta>".decode(codec) == "<meta>"
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
 def _detected(body: bytes) -> tuple[str, str] | None:
     best = from_bytes(body[:262_144]).best()
-    if best is None or best.encoding is None:
+    codec = _codec(best.encoding) if best is not None else None
+    # Markup is ASCII: a guess like EBCDIC (cp037) for a short binary-looking body is wrong.
+    if codec is None or not _ascii_compatible(codec):
         return None
-    text = _strict(body, _codec(best.encoding))
-    return (text, _codec(best.encoding) or best.encoding) if text is not None else None
+    text = _strict(body, codec)
+    return (text, codec) if text is not None else None
 
 
 def decode_html(body: bytes, content_type: str | None) -> tuple[str, str, CharsetSource]:

@@ -59,7 +59,7 @@ class _Wait:
     def __init__(self, policy: RetryPolicy) -> None:
         self._cap = policy.retry_after_cap_s
         self._backoff = wait_exponential_jitter(
-            initial=policy.backoff_initial_s,
+            multiplier=policy.backoff_initial_s,
             max=policy.backoff_max_s,
             jitter=policy.backoff_jitter_s,
         )

@@ -79,6 +79,8 @@ class _State:
     counters: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     open: set[asyncio.StreamWriter] = field(default_factory=set)
+    active: int = 0  # requests being answered right now
+    peak: int = 0  # the most answered at once since the log was cleared
 
 
 def _is_loopback(host: str) -> bool:
@@ -155,10 +157,16 @@ class LocalServer:
         """How many logged requests asked for `path` (query string ignored)."""
         return sum(1 for r in self.requests if urlsplit(r.target).path == path)
 
+    @property
+    def peak_concurrency(self) -> int:
+        """The most requests answered at the same time since start or `clear_log`."""
+        return self._state.peak
+
     def clear_log(self) -> None:
         with self._state.lock:
             self._state.log.clear()
             self._state.counters.clear()
+            self._state.peak = 0
 
     def count(self, key: str) -> int:
         """Increment and return the per-key counter the stateful fault endpoints use."""
@@ -239,14 +247,21 @@ class LocalServer:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         local = writer.get_extra_info("sockname")[0]
-        self._state.open.add(writer)
+        state = self._state  # `active` and `peak` change on the server's loop only
+        state.open.add(writer)
         try:
             while (request := await _read_head(reader)) is not None:
                 if self._log_requests:
                     entry = LoggedRequest(local, request.method, request.target, request.headers)
                     with self._state.lock:
                         self._state.log.append(entry)
-                if not await self._dispatch(request, writer) or not request.keep_alive:
+                state.active += 1
+                state.peak = max(state.peak, state.active)
+                try:
+                    reuse = await self._dispatch(request, writer)
+                finally:
+                    state.active -= 1
+                if not reuse or not request.keep_alive:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass

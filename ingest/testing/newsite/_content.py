@@ -262,4 +262,3 @@ FIXTURES = (
         title="Son of former German president stabbed to death in Berlin",
     ),
 )
-
