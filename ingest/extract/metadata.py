@@ -5,6 +5,7 @@ Machine-readable sources (JSON-LD, <meta>, <link>) come first, visible markup se
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -12,7 +13,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ingest.extract._authors import read_authors
 from ingest.extract._jsonld import JsonLd, read_jsonld, text_value, types_of
-from ingest.extract._lang import normalise_language
+from ingest.extract._lang import MAX_SAMPLE_CHARS, detect_language, normalise_language
 from ingest.extract._meta import HeadTags, read_head_tags
 from ingest.extract._published import read_modified, read_published
 from ingest.extract._scan import PageNodes, scan
@@ -21,6 +22,11 @@ from ingest.extract.model import Extracted, LanguageSource
 
 MAX_TAGS = 50
 MAX_FIELD_CHARS = 2_000
+_MAX_SAMPLE_PARAGRAPHS = 200
+_MIN_SAMPLE_PARAGRAPH = 40
+# Whole-body text would include <script> and <style> contents, which read as English.
+_TEXT_BLOCKS = "p, li, td, dd, blockquote"
+_SENTENCE_END = re.compile(r"[.!?;:,]\s|[。、，！？]")
 _LANGUAGE_META = ("content-language", "language", "dc.language", "dcterms.language", "og:locale")
 _IMAGE_META = (
     "og:image",
@@ -41,7 +47,7 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> Extracted:
     base = _base_url(tags, url)
     site_name = _site_name(tags, jsonld)
     canonical = _absolute(base, tags.link("canonical")) or _absolute(base, tags.first("og:url"))
-    language, language_source = _language(nodes, tags, article)
+    language, language_source = _language(tree, nodes, tags, article)
     return Extracted(
         title=_title(nodes, tags, article, site_name, (url, canonical)),
         authors=read_authors(nodes, tags, jsonld),
@@ -115,7 +121,7 @@ def _site_name(tags: HeadTags, jsonld: JsonLd) -> str | None:
 
 
 def _language(
-    nodes: PageNodes, tags: HeadTags, article: dict[str, Any]
+    tree: LexborHTMLParser, nodes: PageNodes, tags: HeadTags, article: dict[str, Any]
 ) -> tuple[str | None, LanguageSource | None]:
     root = nodes.html
     declared = normalise_language(root.attributes.get("lang") if root is not None else None)
@@ -127,7 +133,22 @@ def _language(
         language = normalise_language(value)
         if language is not None:
             return language, "meta"
-    return None, None
+    detected = detect_language(_text_sample(tree))
+    return (detected, "detected") if detected is not None else (None, None)
+
+
+def _text_sample(tree: LexborHTMLParser) -> str:
+    """The first blocks of running text: sentences, not menus (which have no punctuation)."""
+    parts: list[str] = []
+    size = 0
+    for node in tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_PARAGRAPHS]:
+        text = " ".join(node.text(deep=True).split())
+        if len(text) >= _MIN_SAMPLE_PARAGRAPH and _SENTENCE_END.search(text):
+            parts.append(text)
+            size += len(text)
+            if size >= MAX_SAMPLE_CHARS:
+                break
+    return " ".join(parts)
 
 
 def _base_url(tags: HeadTags, url: str | None) -> str | None:

@@ -1,0 +1,140 @@
+"""Accuracy of read_metadata on the hand-checked pages: title, authors, published day, language.
+
+Usage: .venv/bin/python bench/metadata_accuracy.py [--truth FILE] [--pages DIR] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ingest.extract.metadata import read_metadata
+from ingest.extract.model import Extracted
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_TRUTH = HERE.parent / "tests" / "extract" / "metadata_truth.json"
+FIELDS = ("title", "authors", "published", "language")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"'})
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One field of one page: whether the extractor matched the truth, and both values."""
+
+    page: str
+    field: str
+    correct: bool
+    expected: Any
+    got: Any
+
+
+def load_truth(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["pages"]
+
+
+def extract_page(entry: dict[str, Any], pages_dir: Path) -> Extracted:
+    raw = gzip.decompress((pages_dir / entry["set"] / f"{entry['id']}.html.gz").read_bytes())
+    # The benchmark pages are UTF-8 (README of the benchmark data).
+    tree = LexborHTMLParser(raw.decode("utf-8", errors="replace"))
+    return read_metadata(tree, entry.get("url"))
+
+
+def _text_key(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return " ".join(unicodedata.normalize("NFKC", text).translate(_QUOTES).split())
+
+
+def _names_key(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(" ".join(name.split()).casefold() for name in names)
+
+
+def _title(entry: dict[str, Any], got: Extracted) -> tuple[bool, Any]:
+    accepted = [entry["title"], *entry.get("title_alt", [])]
+    return _text_key(got.title) in {_text_key(title) for title in accepted}, got.title
+
+
+def _authors(entry: dict[str, Any], got: Extracted) -> tuple[bool, Any]:
+    accepted = [entry["authors"], *entry.get("authors_alt", [])]
+    return _names_key(got.authors) in {_names_key(names) for names in accepted}, list(got.authors)
+
+
+def _published(entry: dict[str, Any], got: Extracted) -> tuple[bool, Any]:
+    day = got.published.value.date().isoformat() if got.published else None
+    accepted = [entry["published"], *entry.get("published_alt", [])]
+    return day in accepted, day
+
+
+def _language(entry: dict[str, Any], got: Extracted) -> tuple[bool, Any]:
+    primary = re.split(r"[-_]", got.language)[0].lower() if got.language else None
+    return primary == entry["language"], got.language
+
+
+_CHECKS: dict[str, Callable[[dict[str, Any], Extracted], tuple[bool, Any]]] = {
+    "title": _title,
+    "authors": _authors,
+    "published": _published,
+    "language": _language,
+}
+
+
+def score(truth: list[dict[str, Any]], pages_dir: Path) -> list[Outcome]:
+    outcomes = []
+    for entry in truth:
+        got = extract_page(entry, pages_dir)
+        for field in FIELDS:
+            correct, value = _CHECKS[field](entry, got)
+            outcomes.append(Outcome(entry["id"][:16], field, correct, entry[field], value))
+    return outcomes
+
+
+def accuracy(outcomes: list[Outcome], field: str) -> float:
+    mine = [outcome for outcome in outcomes if outcome.field == field]
+    return sum(outcome.correct for outcome in mine) / len(mine)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--truth", type=Path, default=DEFAULT_TRUTH)
+    parser.add_argument(
+        "--pages",
+        type=Path,
+        default=None,
+        help="folder with <set>/<id>.html.gz (default: beside the truth file, in pages/)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="list every wrong value")
+    args = parser.parse_args(argv)
+    if not args.truth.is_file():
+        print(f"truth file not found: {args.truth}", file=sys.stderr)
+        return 2
+    pages_dir = args.pages or args.truth.parent / "pages"
+    truth = load_truth(args.truth)
+    outcomes = score(truth, pages_dir)
+    if args.verbose:
+        for outcome in outcomes:
+            if not outcome.correct:
+                print(
+                    f"  {outcome.page} {outcome.field}: expected {outcome.expected!r}, "
+                    f"got {outcome.got!r}"
+                )
+    for field in FIELDS:
+        right = sum(o.correct for o in outcomes if o.field == field)
+        print(f"{field:10s} {right:3d}/{len(truth)}  {accuracy(outcomes, field):.3f}")
+    print(
+        json.dumps({f"{field}_accuracy": round(accuracy(outcomes, field), 3) for field in FIELDS})
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
