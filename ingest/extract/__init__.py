@@ -1,0 +1,37 @@
+"""Article extraction: one HTML page in, its body blocks and metadata out.
+
+`extract` parses once with Lexbor, reads the metadata before anything mutates the tree, then
+finds the body; `ExtractionError` is the only exception it raises.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ._limits import DEFAULT_LIMITS, Limits, bound_html
+from .body import body_blocks
+from .errors import ExtractionError
+from .metadata import read_metadata
+from .model import Block, DateValue, Extracted
+
+__all__ = ["Block", "DateValue", "Extracted", "ExtractionError", "Limits", "extract"]
+
+
+def extract(html: str, url: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> Extracted:
+    """Metadata and body blocks of one page; raises `ExtractionError` when that is impossible."""
+    if not isinstance(html, str):
+        raise ExtractionError(f"{url or 'page'}: expected str, got {type(html).__name__}")
+    bounded, warnings = bound_html(html.replace("\x00", ""), limits)
+    if not bounded.strip():
+        raise ExtractionError(f"{url or 'page'}: empty document")
+    try:
+        tree = LexborHTMLParser(bounded)
+    except Exception as exc:  # selectolax raises bare errors on input it cannot parse
+        raise ExtractionError(f"{url or 'page'}: HTML could not be parsed: {exc}") from exc
+    meta = read_metadata(tree, url)
+    blocks = body_blocks(tree, meta.title, limits=limits)
+    if warnings:
+        meta = dataclasses.replace(meta, warnings=meta.warnings + warnings)
+    return dataclasses.replace(meta, blocks=blocks)

@@ -1,0 +1,105 @@
+"""Decides from an element's own attributes whether it is page chrome rather than article text.
+
+Generic vocabulary only (what publishers call share bars, related lists, consent walls...).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+
+# Words that name chrome when they appear as a token of a class or id.
+_CHROME = frozenset(
+    """
+    ad ads adv advert adverts advertisement advertisements advertising adslot adunit dfp gpt
+    banner billboard sponsor sponsored sponsors promo promos promotion promoted partner
+    share shares sharing sharebar social socials sns follow
+    related relatedposts recommended recommendation recommendations recirc recirculation
+    outbrain taboola popular trending mostread mostpopular
+    newsletter newsletters subscribe subscription signup optin paywall regwall
+    cookie cookies consent gdpr privacy
+    comment comments commenting disqus discussion respond replies
+    breadcrumb breadcrumbs crumbs nav navbar navigation menu submenu megamenu toolbar
+    sidebar rail widget widgets footer masthead topbar pagination pager
+    byline author authors dateline timestamp pubdate
+    caption captions credit credits photocredit
+    modal popup overlay lightbox dialog tooltip skip skiplink
+    sronly visuallyhidden screenreader meta
+    tags tagged keywords topics
+    """.split()
+)
+# Tokens that mark the main text container even when a chrome word is present too
+# ("story-body-share" is a share bar; "article-body" is the article).
+_CORE = frozenset("body content text story article entry post main prose richtext".split())
+# Chrome words that win over core words: a comment body is still a comment.
+_ALWAYS = frozenset(
+    """comment comments disqus outbrain taboola newsletter cookie consent gdpr share sharing
+    social related recommended recommendations breadcrumb breadcrumbs""".split()
+)
+_ROLES = frozenset(
+    "navigation banner contentinfo complementary search dialog alertdialog menu menubar "
+    "toolbar tablist".split()
+)
+_BODY_PROPS = frozenset(("articlebody", "text", "reviewbody"))
+# With a core word, these name the article's own text: "article-body", "story__text"...
+_ARTICLE_WORDS = frozenset("article story entry post news blog".split())
+_BODY_WORDS = frozenset("body text content prose copy".split())
+_TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
+_PUNCT = re.compile(r"[^A-Za-z]+")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+
+
+def tokens(value: str) -> list[str]:
+    """Words of a class or id value, split at case changes, digits and punctuation."""
+    return [t.lower() for t in _TOKEN.findall(value[:500])]
+
+
+def _hidden(attrs: Mapping[str, str | None]) -> bool:
+    if "hidden" in attrs or attrs.get("aria-hidden") == "true":
+        return True
+    style = attrs.get("style")
+    return bool(style and _HIDDEN_STYLE.search(style))
+
+
+def element_verdict(attrs: Mapping[str, str | None]) -> tuple[int, int]:
+    """(verdict, hint) for an element's attributes.
+
+    verdict: -1 hidden, 0 nothing to say, 1 chrome word next to a core word, 2 chrome.
+    hint: 2 for itemprop=articleBody, 1 for an article-body class or id, else 0.
+    """
+    if not attrs:
+        return 0, 0
+    if _hidden(attrs):
+        return -1, 0
+    return _names_verdict(
+        attrs.get("class"), attrs.get("id"), attrs.get("role"), attrs.get("itemprop")
+    )
+
+
+@lru_cache(maxsize=8192)
+def _names_verdict(
+    cls: str | None, ident: str | None, role: str | None, itemprop: str | None
+) -> tuple[int, int]:
+    hint = 2 if itemprop and itemprop.strip().lower() in _BODY_PROPS else 0
+    if role and role.strip().lower() in _ROLES:
+        return 2, hint
+    names = f"{cls or ''} {ident or ''}".strip()
+    if not names:
+        return 0, hint
+    words = tokens(names)
+    # Joined forms catch compound names: "most-read" -> "mostread", "sr-only" -> "sronly".
+    words += [_PUNCT.sub("", name).lower() for name in names.split()[:20]]
+    core = any(w in _CORE for w in words)
+    if (
+        not hint
+        and any(w in _ARTICLE_WORDS for w in words)
+        and any(w in _BODY_WORDS for w in words)
+    ):
+        hint = 1
+    found = [w for w in words if w in _CHROME]
+    if not found:
+        return 0, hint
+    if any(w in _ALWAYS for w in found) or not core:
+        return 2, hint
+    return 1, hint

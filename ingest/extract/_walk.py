@@ -1,0 +1,205 @@
+"""One iterative pass over the parsed body: text blocks in document order, and for every
+block-level element the range of blocks it holds, so a container can be chosen afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ._boiler import element_verdict
+from ._limits import Limits
+from .model import BlockKind
+
+
+def _tag_ids(names: str) -> frozenset[int]:
+    """Lexbor's numeric ids of the given tag names (comparing ints is cheaper than strings)."""
+    factory = LexborHTMLParser("")
+    return frozenset(factory.create_node(name).tag_id for name in names.split())
+
+
+# Never rendered as text (or only as widgets): not descended into at all.
+_SKIP = _tag_ids(
+    """script style noscript template svg math iframe frame frameset object embed canvas video
+    audio button select option datalist textarea input head title meta link img picture source
+    br hr wbr"""
+)
+# Page chrome by its tag alone.
+_CHROME_TAGS = _tag_ids("nav footer aside header menu dialog figcaption")
+# Elements whose class or id never marks them as chrome: they are the page or the article.
+_NEVER_CHROME = _tag_ids("html body main article")
+_BLOCK = _tag_ids(
+    """address article aside blockquote body center dd details dialog dir div dl dt fieldset
+    figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup li main menu nav ol p pre
+    section summary table tbody thead tfoot tr ul caption legend"""
+)
+# Inline formatting whose attributes say nothing about chrome: not worth reading them.
+_PLAIN_INLINE = _tag_ids("a b strong i em u s small sup sub abbr code mark cite q time font kbd")
+_KIND_NAMES: dict[str, BlockKind] = {
+    "h1": "heading", "h2": "heading", "h3": "heading", "h4": "heading", "h5": "heading",
+    "h6": "heading", "li": "list_item", "dd": "list_item", "dt": "list_item",
+    "blockquote": "quote", "pre": "preformatted", "tr": "table_row",
+}  # fmt: skip
+_KIND = {next(iter(_tag_ids(name))): kind for name, kind in _KIND_NAMES.items()}
+_CELL = _tag_ids("td th")
+_LINK = next(iter(_tag_ids("a")))
+_BR = next(iter(_tag_ids("br")))
+_HR = next(iter(_tag_ids("hr")))
+# A chrome-named element holding this much text is a wrapper with an unlucky class name.
+_WRAPPER_CHARS = 2_000
+# A core-and-chrome-named element ("entry-meta") is chrome only when it is this small.
+_WEAK_CHROME_CHARS = 300
+CELL_MARK = "\t"
+
+
+@dataclass(slots=True)
+class RawBlock:
+    """Text between two block boundaries, with what the scorer needs to know about it."""
+
+    kind: BlockKind
+    text: str
+    tag_id: int
+    link_chars: int
+    chrome_chars: int
+
+
+@dataclass(slots=True)
+class Span:
+    """A block-level element as the range of blocks it contains; `hint` > 0 if it says
+    it holds the article (itemprop=articleBody, <article>, an article-body class)."""
+
+    tag_id: int
+    hint: int
+    start: int
+    end: int = 0
+
+
+@dataclass(slots=True)
+class Walk:
+    """The blocks of a page and the elements that could contain the article."""
+
+    blocks: list[RawBlock] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    truncated: bool = False
+
+
+def _collapse(text: str, row: bool) -> str:
+    """One line, single spaces (NBSP included); table cells joined by " | "."""
+    if row and CELL_MARK in text:
+        return " | ".join(cell for c in text.split(CELL_MARK) if (cell := " ".join(c.split())))
+    return " ".join(text.split())
+
+
+def _child_kind(parent: BlockKind, tag_id: int) -> BlockKind:
+    kind = _KIND.get(tag_id)
+    if kind is not None:
+        return kind
+    if parent == "table_row" and tag_id in _BLOCK:
+        return "paragraph"
+    return parent
+
+
+class _Walker:
+    """Accumulates inline text and cuts it into blocks at block-element boundaries."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.walk = Walk()
+        self.pieces: list[str] = []
+        self.link_chars = 0
+        self.chrome_chars = 0
+
+    def flush(self, kind: BlockKind, tag_id: int) -> None:
+        if not self.pieces and not self.chrome_chars:
+            return
+        text = _collapse("".join(self.pieces), kind == "table_row") if self.pieces else ""
+        if text or self.chrome_chars:
+            blocks = self.walk.blocks
+            if len(blocks) >= self.limits.max_blocks:
+                self.walk.truncated = True
+            else:
+                text = text[: self.limits.max_block_chars]
+                blocks.append(RawBlock(kind, text, tag_id, self.link_chars, self.chrome_chars))
+        self.pieces = []
+        self.link_chars = 0
+        self.chrome_chars = 0
+
+    def chrome(self, node: LexborNode, tag_id: int, verdict: int) -> bool:
+        """Whether the element is chrome; if so its text is counted as such and skipped."""
+        if tag_id not in _CHROME_TAGS and (verdict <= 0 or tag_id in _NEVER_CHROME):
+            return False
+        size = len(node.text(deep=True).strip())
+        if tag_id not in _CHROME_TAGS:
+            limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
+            if size >= limit:
+                return False
+        self.chrome_chars += size
+        return True
+
+
+def walk(root: LexborNode, limits: Limits) -> Walk:
+    """Blocks and spans of `root`, by an explicit-stack depth-first walk (no recursion)."""
+    w = _Walker(limits)
+    spans = w.walk.spans
+    # A stack entry: (node, block kind, nearest block's tag id, span or None, inside a link).
+    top = Span(root.tag_id, 0, 0)
+    spans.append(top)
+    stack: list[tuple[LexborNode, BlockKind, int, Span | None, bool]] = [
+        (root, "paragraph", root.tag_id, top, False)
+    ]
+    node = root.first_child
+    while True:
+        if node is None:
+            done, kind, block_tag, span, _ = stack.pop()
+            if span is not None:
+                w.flush(kind, block_tag)
+                span.end = len(w.walk.blocks)
+            if not stack:
+                break
+            node = done.next
+            continue
+        tag_id = node.tag_id
+        parent = stack[-1]
+        if tag_id == 2:  # text node
+            value = node.text_content or ""
+            w.pieces.append(value)
+            if parent[4]:
+                w.link_chars += len(value.strip())
+            node = node.next
+            continue
+        if tag_id in _SKIP or not node.is_element_node:
+            if tag_id == _BR or tag_id == _HR:
+                w.flush(parent[1], parent[2])
+            node = node.next
+            continue
+        verdict, hint = (0, 0) if tag_id in _PLAIN_INLINE else element_verdict(node.attributes)
+        if verdict < 0 or w.chrome(node, tag_id, verdict):
+            node = node.next
+            continue
+        link = parent[4] or tag_id == _LINK
+        child = node.first_child
+        if tag_id not in _BLOCK:
+            if tag_id in _CELL:
+                w.pieces.append(CELL_MARK)
+            if child is not None and child.tag_id == 2 and child.next is None:
+                value = child.text_content or ""  # a leaf like <a>text</a>: no need to descend
+                w.pieces.append(value)
+                if link:
+                    w.link_chars += len(value.strip())
+            elif child is not None:
+                stack.append((node, parent[1], parent[2], None, link))
+                node = child
+                continue
+            node = node.next
+            continue
+        w.flush(parent[1], parent[2])
+        span = Span(tag_id, hint, len(w.walk.blocks))
+        spans.append(span)
+        if child is None:
+            span.end = span.start
+            node = node.next
+            continue
+        stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
+        node = child
+    return w.walk

@@ -1,0 +1,95 @@
+"""The article body of a parsed page as typed blocks, without the page's chrome.
+
+Chooses the element whose text is most article-like (the best text-minus-chrome balance) and keeps
+its content blocks; falls back to every content-looking block when no element stands out.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+from selectolax.lexbor import LexborHTMLParser
+
+from ._limits import DEFAULT_LIMITS, Limits
+from ._walk import RawBlock, Span, Walk, _tag_ids, walk
+from .model import Block
+
+# A block whose link text is more than this share of its text is navigation, not prose.
+_MAX_LINK_DENSITY = 0.5
+# Blocks at least this long count as prose even when not in a <p>.
+_PROSE_CHARS = 80
+_PROSE_TAGS = _tag_ids("p pre blockquote td")
+_NEUTRAL_KINDS = frozenset(("heading",))
+# Weight of a chrome or navigation character against an article character.
+_CHROME_WEIGHT = 1.0
+
+
+def body_blocks(
+    tree: LexborHTMLParser, title: str | None = None, *, limits: Limits = DEFAULT_LIMITS
+) -> tuple[Block, ...]:
+    """The body of the page in `tree` as blocks, with a leading copy of `title` left out."""
+    root = tree.body or tree.root
+    if root is None:
+        return ()
+    found = walk(root, limits)
+    chosen = _choose(found)
+    if chosen is None:
+        kept = [b for b in found.blocks if _is_prose(b)]
+    else:
+        kept = [b for b in found.blocks[chosen.start : chosen.end] if _keep(b)]
+    return _drop_title(tuple(_to_block(b) for b in kept), title)
+
+
+def _value(block: RawBlock) -> float:
+    """Positive for article text, negative for chrome and navigation, 0 for neutral lines."""
+    chars = len(block.text)
+    if chars == 0:
+        return -_CHROME_WEIGHT * block.chrome_chars
+    bad = _CHROME_WEIGHT * block.chrome_chars
+    if block.link_chars > _MAX_LINK_DENSITY * chars:
+        return -_CHROME_WEIGHT * chars - bad
+    if block.kind in _NEUTRAL_KINDS:
+        return -bad
+    if block.tag_id in _PROSE_TAGS or chars >= _PROSE_CHARS:
+        return chars - block.link_chars - bad
+    return -bad
+
+
+def _choose(found: Walk) -> Span | None:
+    """The element with the highest article-minus-chrome total, if any is positive."""
+    totals = [0.0, *accumulate(_value(b) for b in found.blocks)]
+    best: Span | None = None
+    best_gain = 0.0
+    for span in found.spans:
+        gain = totals[span.end] - totals[span.start]
+        if gain > 0 and gain >= best_gain:
+            best, best_gain = span, gain
+    return best
+
+
+def _keep(block: RawBlock) -> bool:
+    if not block.text:
+        return False
+    return block.link_chars <= _MAX_LINK_DENSITY * len(block.text)
+
+
+def _is_prose(block: RawBlock) -> bool:
+    return _keep(block) and len(block.text) >= _PROSE_CHARS
+
+
+def _to_block(raw: RawBlock) -> Block:
+    return Block(raw.kind, raw.text)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _drop_title(blocks: tuple[Block, ...], title: str | None) -> tuple[Block, ...]:
+    if not blocks or not title:
+        return blocks
+    wanted = _fold(title)
+    for index, block in enumerate(blocks[:3]):
+        if _fold(block.text) == wanted:
+            return blocks[:index] + blocks[index + 1 :]
+    return blocks
