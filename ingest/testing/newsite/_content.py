@@ -243,7 +243,7 @@ FIXTURES = (
     ),
     Fixture(
         file="lanacion-mapuche.html.gz",
-        origin_url="http://www.lanacion.com.ar/2089096",
+        origin_url="http://www.lanacion.com.ar/2089096-una-solucion-no-violenta-para-la-cuestion-mapuche",
         language="es",
         title="Una solución no violenta para la cuestión mapuche",
     ),

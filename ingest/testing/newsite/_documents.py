@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from xml.sax.saxutils import escape, quoteattr
 
 __all__ = [
     "FeedItem",
@@ -64,27 +65,33 @@ def rss_feed(*, title: str, site_url: str, feed_url: str, items: Sequence[FeedIt
 
 
 def atom_feed(*, title: str, site_url: str, feed_url: str, items: Sequence[FeedItem]) -> bytes:
-    """An Atom 1.0 feed with relative links resolved through `xml:base`."""
-    feed = ET.Element(f"{{{_ATOM}}}feed")
-    feed.set("{http://www.w3.org/XML/1998/namespace}base", site_url + "/")
-    _text(feed, f"{{{_ATOM}}}title", title)
-    _text(feed, f"{{{_ATOM}}}id", feed_url)
-    ET.SubElement(feed, f"{{{_ATOM}}}link", rel="self", href=feed_url)
+    """An Atom 1.0 feed with relative links resolved through `xml:base`.
+
+    Written from a template: ElementTree cannot give Atom its default namespace when
+    elements carry plain attributes (`rel`, `href`).
+    """
     newest = max((i.published for i in items), default=datetime(2024, 1, 1, tzinfo=UTC))
-    _text(feed, f"{{{_ATOM}}}updated", newest.isoformat())
-    for item in items:
-        entry = ET.SubElement(feed, f"{{{_ATOM}}}entry")
-        _text(entry, f"{{{_ATOM}}}title", item.title)
-        relative = item.url.removeprefix(site_url + "/")
-        ET.SubElement(entry, f"{{{_ATOM}}}link", rel="alternate", type="text/html", href=relative)
-        _text(entry, f"{{{_ATOM}}}id", item.url)
-        _text(entry, f"{{{_ATOM}}}published", item.published.isoformat())
-        _text(entry, f"{{{_ATOM}}}updated", item.published.isoformat())
-        _text(entry, f"{{{_ATOM}}}summary", item.summary)
-        if item.author:
-            author = ET.SubElement(entry, f"{{{_ATOM}}}author")
-            _text(author, f"{{{_ATOM}}}name", item.author)
-    return _serialise(feed, default_namespace=_ATOM)
+    entries = "".join(_atom_entry(item, site_url) for item in items)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<feed xmlns="{_ATOM}" xml:base={quoteattr(site_url + "/")}>\n'
+        f"  <title>{escape(title)}</title>\n  <id>{escape(feed_url)}</id>\n"
+        f'  <link rel="self" href={quoteattr(feed_url)}/>\n'
+        f"  <updated>{newest.isoformat()}</updated>\n{entries}</feed>\n"
+    ).encode()
+
+
+def _atom_entry(item: FeedItem, site_url: str) -> str:
+    relative = item.url.removeprefix(site_url + "/")
+    author = f"<author><name>{escape(item.author)}</name></author>" if item.author else ""
+    return (
+        f"  <entry>\n    <title>{escape(item.title)}</title>\n"
+        f'    <link rel="alternate" type="text/html" href={quoteattr(relative)}/>\n'
+        f"    <id>{escape(item.url)}</id>\n"
+        f"    <published>{item.published.isoformat()}</published>\n"
+        f"    <updated>{item.published.isoformat()}</updated>\n"
+        f"    <summary>{escape(item.summary)}</summary>{author}\n  </entry>\n"
+    )
 
 
 def urlset(items: Sequence[FeedItem]) -> bytes:
