@@ -149,9 +149,9 @@ class Fetcher:
                     task = asyncio.create_task(one(item))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
+            finally:  # requests already started still deliver their results
                 if tasks:
                     await asyncio.wait(set(tasks))
-            finally:
                 results.put_nowait(None)
 
         feeder = asyncio.create_task(feed())
@@ -160,8 +160,10 @@ class Fetcher:
                 yield result
             await feeder  # re-raises an error of the caller's iterable
         finally:
-            for task in (feeder, *tasks):
+            pending = [feeder, *tasks]
+            for task in pending:
                 task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
         """The `Sitemap:` lines of the robots.txt of `url`'s host (fetched once, cached)."""

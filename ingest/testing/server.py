@@ -220,9 +220,11 @@ class LocalServer:
             self._thread.join(timeout=10)
             self._loop = self._thread = None
 
-    async def serve_forever(self) -> None:
-        """Serve on the current event loop until cancelled (the command line uses this)."""
+    async def serve_forever(self, *, ready: Callable[[], None] | None = None) -> None:
+        """Serve on the current event loop until cancelled; `ready` is called once listening."""
         await self._bind()
+        if ready is not None:
+            ready()
         try:
             await asyncio.Event().wait()
         finally:
@@ -538,9 +540,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, default=None, help="directory of static files")
     args = parser.parse_args(argv)
     server = LocalServer(hosts=(args.host,), port=args.port, root=args.root, log_requests=False)
-    print(f"serving on http://{args.host}:{args.port}", flush=True)
+
+    def announce() -> None:
+        print(f"serving on {server.base_url}", flush=True)
+
     try:
-        asyncio.run(server.serve_forever())
+        asyncio.run(server.serve_forever(ready=announce))
     except KeyboardInterrupt:
         pass
 
