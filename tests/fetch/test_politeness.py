@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.fetch import Fetcher, Outcome, Politeness
 from ingest.fetch._politeness import HostPolicy
 from ingest.testing import LocalServer
@@ -39,20 +41,15 @@ def test_crawl_delay_is_a_floor_the_delay_eases_back_to() -> None:
     assert policy.delay_of("http://other.example:80") == 3.0  # capped
 
 
-async def test_per_host_limit_bounds_concurrent_requests(local_server: LocalServer, make_settings):
+@pytest.mark.parametrize(("per_host", "concurrency", "peak"), [(2, 8, 2), (8, 3, 3)])
+async def test_limits_bound_concurrent_requests(
+    local_server: LocalServer, make_settings, per_host: int, concurrency: int, peak: int
+):
     urls = [local_server.url(f"/_fault/slow-headers?delay=0.1&n={n}") for n in range(8)]
-    async with Fetcher(make_settings(per_host=2, concurrency=8)) as fetcher:
+    async with Fetcher(make_settings(per_host=per_host, concurrency=concurrency)) as fetcher:
         results = [r async for r in fetcher.fetch_many(urls)]
     assert all(r.outcome is Outcome.OK for r in results)
-    assert local_server.peak_concurrency == 2
-
-
-async def test_global_limit_bounds_concurrent_requests(local_server: LocalServer, make_settings):
-    urls = [local_server.url(f"/_fault/slow-headers?delay=0.1&n={n}") for n in range(8)]
-    async with Fetcher(make_settings(per_host=8, concurrency=3)) as fetcher:
-        results = [r async for r in fetcher.fetch_many(urls)]
-    assert all(r.outcome is Outcome.OK for r in results)
-    assert local_server.peak_concurrency == 3
+    assert local_server.peak_concurrency == peak
 
 
 async def test_throttling_answers_slow_the_host_down(local_server: LocalServer, make_settings):
