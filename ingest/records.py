@@ -97,8 +97,11 @@ SPACED_ITEM = "  •"
 COMPACT_ITEM = "-"
 _NBSP = "\u00a0\u2007\u202f"
 _CONTROL = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
-# One scan finds any problem at all; clean files (nearly all of them) stop there.
-_ANY_PROBLEM = re.compile(rf"[\t{_CONTROL}{_NBSP}]| \n|\n\n\n|\A\n|\n\Z| \Z")
+# The fast check runs on the UTF-8 bytes, where plain substring tests are cheapest; the
+# per-line scan that names problems runs only on texts that fail it.
+_C0_BYTES = bytes(range(0x0A)) + bytes(range(0x0B, 0x20)) + b"\x7f"
+_C1_OR_NBSP_BYTES = re.compile(rb"\xc2[\x80-\xa0]")
+_WIDE_SPECIALS = ("\u2007", "\u202f", "\u2028", "\u2029")
 _CONTROL_CHAR = re.compile(rf"[{_CONTROL}]")
 _TRAILING_SPACE = re.compile(r" +$", re.MULTILINE)
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -195,10 +198,35 @@ def parse_record_name(name: str) -> tuple[int, str]:
 
 def validate_text(text: str) -> list[Problem]:
     """Every rule ``text`` breaks, first occurrence each; an empty list means it is valid."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as err:  # lone surrogates
+        return [Problem("not_utf8", _line_of(text, err.start))]
+    return _problems(text, data)
+
+
+def _problems(text: str, data: bytes) -> list[Problem]:
     if not text.strip():
         return [Problem("empty", 0)]
-    if _ANY_PROBLEM.search(text) is None and not text.startswith("\ufeff"):
+    if _looks_valid(text, data):
         return []
+    return _scan(text)
+
+
+def _looks_valid(text: str, data: bytes) -> bool:
+    """True if ``text`` (whose UTF-8 encoding is ``data``) breaks no content rule."""
+    return (
+        len(data.translate(None, _C0_BYTES)) == len(data)
+        and b" \n" not in data
+        and b"\n\n\n" not in data
+        and not data.startswith((b"\n", b"\xef\xbb\xbf"))
+        and not data.endswith((b"\n", b" "))
+        and (b"\xc2" not in data or _C1_OR_NBSP_BYTES.search(data) is None)
+        and not any(char in text for char in _WIDE_SPECIALS)
+    )
+
+
+def _scan(text: str) -> list[Problem]:
     found: dict[Reason, int] = {}
     if text.startswith("\ufeff"):
         found["bom"] = 1
@@ -319,6 +347,14 @@ def render_text(blocks: Iterable[Block], layout: Layout = "spaced") -> str:
 
 
 def _clean(text: str) -> str:
+    # isprintable() is False for every control, tab, line break and non-ASCII space (and for
+    # U+FEFF), so most extracted text skips the regular expressions.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text if unicodedata.is_normalized("NFC", text) else _clean_slow(text)
+    return _clean_slow(text)
+
+
+def _clean_slow(text: str) -> str:
     # U+FEFF inside text is a zero-width no-break space, but at the start it would read as a BOM.
     text = _RENDER_DROP.sub(" ", unicodedata.normalize("NFC", text.replace("\ufeff", "")))
     return _SPACE_RUN.sub(" ", text).strip()
@@ -334,8 +370,12 @@ def _separator(layout: Layout, previous: BlockKind, block: Block) -> str:
 
 def read_record(path: Path, *, repair: bool = False) -> RecordFile:
     """The record in ``path``; ``RecordFormatError`` (with the path) if it breaks the format."""
-    path = Path(path)
-    seq, id_ = _parse_name_at(path)
+    seq, id_ = _parse_name_at(Path(path))
+    return _load(os.fspath(path), seq, id_, repair)
+
+
+def _load(path: str, seq: int, id_: str, repair: bool) -> RecordFile:
+    # Paths stay plain strings here: pathlib costs more than the rest of a small file's read.
     data = _read_bounded(path)
     if data.startswith(b"\xef\xbb\xbf") and not repair:
         raise RecordFormatError(path, "bom")
@@ -350,7 +390,7 @@ def read_record(path: Path, *, repair: bool = False) -> RecordFile:
         except RecordFormatError as err:
             raise err.at(path) from None
     else:
-        problems = validate_text(text)
+        problems = _problems(text, data)
         if problems:
             detail = "; ".join(p.describe() for p in problems[1:])
             raise RecordFormatError(path, problems[0].reason, _where(problems[0]) + (
@@ -365,7 +405,7 @@ def _parse_name_at(path: Path) -> tuple[int, str]:
         raise RecordFormatError(path, "bad_name") from None
 
 
-def _read_bounded(path: Path) -> bytes:
+def _read_bounded(path: str) -> bytes:
     # O_NONBLOCK: opening a FIFO that happens to have a record name must not hang the batch.
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
@@ -415,7 +455,6 @@ def iter_records(folder: Path, *, repair: bool = False) -> Iterator[RecordFile |
     Record names come first, in ``(seq, id)`` order, then any other files by name (each a
     ``bad_name`` error). Only the names are listed up front; sub-folders are not entered.
     """
-    folder = Path(folder)
     good: list[tuple[int, str, str]] = []
     bad: list[str] = []
     with os.scandir(folder) as entries:
@@ -429,11 +468,13 @@ def iter_records(folder: Path, *, repair: bool = False) -> Iterator[RecordFile |
                 good.append((int(match["seq"]), match["id"], entry.name))
     good.sort()
     bad.sort()
-    for name in itertools.chain((g[2] for g in good), bad):
+    for seq, id_, name in good:
         try:
-            yield read_record(folder / name, repair=repair)
+            yield _load(os.path.join(folder, name), seq, id_, repair)
         except RecordFormatError as err:
             yield err
+    for name in bad:
+        yield RecordFormatError(Path(folder, name), "bad_name")
 
 
 def write_record(folder: Path, record: RecordFile) -> Path:

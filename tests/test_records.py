@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from ingest.records import (
     MAX_RECORD_BYTES,
     Block,
+    Problem,
     RecordFile,
     RecordFormatError,
+    _scan,  # the reference the fast path must agree with
     detect_layout,
     iter_records,
     parse_record_name,
@@ -368,3 +370,23 @@ def test_rendered_text_is_always_a_valid_record(blocks: list[Block], layout: str
 def test_writer_layouts_are_detected(texts: list[str], layout: str) -> None:
     text = render_text([Block("text", t) for t in texts], layout)  # type: ignore[arg-type]
     assert detect_layout(text) == layout
+
+
+@st.composite
+def nearly_valid_texts(draw: st.DrawFn) -> str:
+    """Mostly harmless characters, plus at most one that a rule is about."""
+    text = draw(st.text(st.sampled_from(list("ab \n-•é£")), max_size=30))
+    odd = draw(st.sampled_from(["", "\t", "\r", "\x00", "\x1f", "\x7f", "\x85", "\xa0",
+                                "\u2007", "\u202f", "\u2028", "\u2029", "\ufeff", "\ud800"]))
+    at = draw(st.integers(0, len(text)))
+    return text[:at] + odd + text[at:]
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=nearly_valid_texts())
+def test_the_fast_check_agrees_with_the_line_by_line_scan(text: str) -> None:
+    if "\ud800" in text:
+        assert [p.reason for p in validate_text(text)] == ["not_utf8"]
+        return
+    slow = [Problem("empty", 0)] if not text.strip() else _scan(text)
+    assert validate_text(text) == slow
