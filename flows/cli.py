@@ -1,0 +1,182 @@
+"""The `newsdesk` command line: backfill, export, query and stats over the warehouse."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.backfill import DEFAULT_BATCH, backfill_folder
+from ingest.export import export_folder
+from storage.errors import WarehouseError
+from storage.query import run_query, warehouse_stats
+from storage.runs import finish_run, start_run
+from storage.warehouse import ENV_VAR, Warehouse
+
+app = typer.Typer(
+    help="newsdesk: news ingestion into a DuckDB warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class State:
+    warehouse: str | None = None
+
+
+WarehouseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--warehouse",
+        "-w",
+        envvar=ENV_VAR,
+        help="DuckDB warehouse file (default ./newsdesk.duckdb).",
+        show_envvar=True,
+    ),
+]
+
+
+@app.callback()
+def main(warehouse: WarehouseOption = None) -> None:
+    """Scrape, backfill and query news articles."""
+    State.warehouse = warehouse
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+@app.command()
+def backfill(
+    path: Annotated[Path, typer.Argument(help="Folder of NNN_<id>.txt record files.")],
+    batch_size: Annotated[int, typer.Option(min=1, help="Files per transaction.")] = DEFAULT_BATCH,
+    repair: Annotated[
+        bool, typer.Option(help="Normalise fixable format deviations instead of rejecting.")
+    ] = False,
+) -> None:
+    """Read a folder of record files into the warehouse (idempotent)."""
+    if not path.is_dir():
+        raise fail(f"{path}: not a folder")
+    wh = Warehouse(State.warehouse)
+    total_files = sum(1 for entry in path.iterdir() if entry.is_file())
+    try:
+        with wh.connection() as con:
+            run_id = start_run(con, "backfill", {"path": str(path), "repair": repair})
+        with _progress() as progress:
+            bar = progress.add_task("backfill", total=total_files)
+            report = backfill_folder(
+                path,
+                wh,
+                run_id=run_id,
+                batch_size=batch_size,
+                repair=repair,
+                progress=lambda n: progress.advance(bar, n),
+            )
+        with wh.connection() as con:
+            finish_run(con, run_id, status="completed", stats=report.as_dict())
+    except WarehouseError as exc:
+        raise fail(str(exc)) from exc
+    table = Table(title=f"backfill {path} → {wh.path}")
+    for column in report.as_dict():
+        table.add_column(column, justify="right")
+    table.add_row(*(str(v) for v in report.as_dict().values()))
+    console.print(table)
+    for rejection in report.rejected:
+        err_console.print(f"[yellow]rejected[/] {rejection.message}")
+    if report.rejected_count > len(report.rejected):
+        err_console.print(f"… and {report.rejected_count - len(report.rejected)} more rejected")
+    if report.rejected_count:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write record files into.")],
+) -> None:
+    """Write the current version of every article as NNN_<id>.txt record files."""
+    wh = Warehouse(State.warehouse, read_only=True)
+    try:
+        with _progress() as progress:
+            bar = progress.add_task("export", total=None)
+            written = export_folder(wh, directory, progress=lambda n: progress.advance(bar, n))
+    except WarehouseError as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"exported {written} records to {directory}")
+
+
+@app.command()
+def query(
+    sql: Annotated[str, typer.Argument(help="SQL to run (read-only).")],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    limit: Annotated[int | None, typer.Option(help="Print at most this many rows.")] = None,
+) -> None:
+    """Run SQL against the warehouse, read-only."""
+    try:
+        with Warehouse(State.warehouse, read_only=True).connection() as con:
+            result = run_query(con, sql, limit=limit)
+    except WarehouseError as exc:
+        raise fail(str(exc)) from exc
+    print_rows(result.columns, result.rows, format)
+
+
+def print_rows(columns: list[str], rows: list[tuple], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt is OutputFormat.json:
+        sys.stdout.write(
+            json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str) + "\n"
+        )
+    else:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+
+
+@app.command()
+def stats() -> None:
+    """Counts of what the warehouse holds."""
+    try:
+        with Warehouse(State.warehouse, read_only=True).connection() as con:
+            figures = warehouse_stats(con)
+    except WarehouseError as exc:
+        raise fail(str(exc)) from exc
+    table = Table("what", "count", title="warehouse")
+    for name, value in figures.items():
+        table.add_row(name, f"{value:,}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

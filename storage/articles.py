@@ -1,0 +1,159 @@
+"""Appending articles: one Arrow batch per call, classified as new, unchanged or changed.
+
+A changed text becomes a new version row and closes the previous one; an unchanged text only
+moves its last-seen time; nothing is ever overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from ingest.article import Article
+
+_TS = pa.timestamp("us", tz="UTC")
+_STAGE_SCHEMA = pa.schema(
+    [
+        ("ord", pa.int64()),
+        ("id", pa.string()),
+        ("content_hash", pa.string()),
+        ("text", pa.string()),
+        ("layout", pa.string()),
+        ("seq", pa.int32()),
+        ("title", pa.string()),
+        ("url", pa.string()),
+        ("canonical_url", pa.string()),
+        ("domain", pa.string()),
+        ("authors", pa.list_(pa.string())),
+        ("published_at", _TS),
+        ("published_precision", pa.string()),
+        ("published_source", pa.string()),
+        ("modified_at", _TS),
+        ("language", pa.string()),
+        ("language_source", pa.string()),
+        ("site_name", pa.string()),
+        ("description", pa.string()),
+        ("section", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("image", pa.string()),
+        ("is_free_access", pa.bool_()),
+        ("page_type", pa.string()),
+        ("source", pa.string()),
+        ("fetch_id", pa.string()),
+        ("parser_version", pa.string()),
+    ]
+)
+_COPIED = [f.name for f in _STAGE_SCHEMA if f.name != "ord"]
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+
+    def __add__(self, other: AppendResult) -> AppendResult:
+        return AppendResult(
+            self.new + other.new,
+            self.unchanged + other.unchanged,
+            self.changed + other.changed,
+        )
+
+
+def articles_to_arrow(articles: Sequence[Article]) -> pa.Table:
+    """Column-wise Arrow table of a batch (the only way rows reach DuckDB)."""
+    columns: dict[str, list[object]] = {name: [] for name in _STAGE_SCHEMA.names}
+    for ord_, art in enumerate(articles):
+        columns["ord"].append(ord_)
+        columns["content_hash"].append(art.content_hash)
+        for name in _COPIED:
+            if name == "content_hash":
+                continue
+            value = getattr(art, name)
+            columns[name].append(list(value) if isinstance(value, tuple) else value)
+    return pa.table(columns, schema=_STAGE_SCHEMA)
+
+
+def append_articles(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Article],
+    *,
+    seen_at: datetime,
+    run_id: str | None = None,
+) -> AppendResult:
+    """Append one batch in one transaction; re-appending the same texts adds no rows."""
+    if not articles:
+        return AppendResult()
+    con.register("_batch", articles_to_arrow(articles))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = _append_staged(con, seen_at, run_id)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp._stage")
+        con.unregister("_batch")
+    return result
+
+
+def _append_staged(
+    con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None
+) -> AppendResult:
+    # The last occurrence of an id in a batch wins; it is compared with the current version.
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _stage AS
+        SELECT b.*, cur.version AS prev_version, cur.content_hash AS prev_hash
+        FROM (SELECT * FROM _batch
+              QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord DESC) = 1) b
+        LEFT JOIN (SELECT id, version, content_hash FROM articles WHERE valid_to IS NULL) cur
+          USING (id)
+        """
+    )
+    new, unchanged, changed = con.execute(
+        """
+        SELECT count(*) FILTER (prev_version IS NULL),
+               count(*) FILTER (prev_hash = content_hash),
+               count(*) FILTER (prev_version IS NOT NULL AND prev_hash <> content_hash)
+        FROM _stage
+        """
+    ).fetchone()
+    if unchanged:
+        con.execute(
+            """
+            UPDATE articles SET last_seen = greatest(articles.last_seen, ?)
+            FROM _stage s
+            WHERE articles.id = s.id AND articles.valid_to IS NULL
+              AND s.prev_hash = s.content_hash
+            """,
+            [seen_at],
+        )
+    if changed:
+        con.execute(
+            """
+            UPDATE articles SET valid_to = ?
+            FROM _stage s
+            WHERE articles.id = s.id AND articles.valid_to IS NULL
+              AND s.prev_hash <> s.content_hash
+            """,
+            [seen_at],
+        )
+    if new or changed:
+        cols = ", ".join(_COPIED)
+        con.execute(
+            f"""
+            INSERT INTO articles ({cols}, version, run_id, valid_from, valid_to,
+                                  first_seen, last_seen)
+            SELECT {cols}, coalesce(prev_version, 0) + 1, ?, ?, NULL, ?, ?
+            FROM _stage
+            WHERE prev_version IS NULL OR prev_hash <> content_hash
+            """,
+            [run_id, seen_at, seen_at, seen_at],
+        )
+    return AppendResult(new=new, unchanged=unchanged, changed=changed)

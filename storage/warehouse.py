@@ -1,0 +1,154 @@
+"""The DuckDB warehouse file: where it is, how it is opened, and how lock conflicts are waited out.
+
+DuckDB lets one process hold a file read-write; every open here is short and retried while
+another process holds the lock, so writers and readers can take turns.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+
+from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
+from storage.migrations import LATEST, current_version, migrate
+
+DEFAULT_PATH = "newsdesk.duckdb"
+ENV_VAR = "NEWSDESK_WAREHOUSE"
+# Files are written in the v1.5 storage format: older formats store long text uncompressed.
+STORAGE_VERSION = "v1.5.0"
+
+
+def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """The warehouse path: the argument, else $NEWSDESK_WAREHOUSE, else ./newsdesk.duckdb."""
+    return Path(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
+
+
+def _is_lock_conflict(exc: BaseException) -> bool:
+    text = str(exc)
+    return isinstance(exc, duckdb.Error) and (
+        "Could not set lock" in text or "Conflicting lock" in text
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseSettings:
+    lock_timeout_s: float = 120.0
+    memory_limit: str = "4GB"
+    threads: int | None = None
+
+
+class Warehouse:
+    """Opens the warehouse file on demand; `session()` holds one connection across operations."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        settings: WarehouseSettings | None = None,
+    ) -> None:
+        self.path = resolve_path(path)
+        self.read_only = read_only
+        self.settings = settings or WarehouseSettings()
+        self._held: duckdb.DuckDBPyConnection | None = None
+        self._migrated = False
+
+    def _config(self) -> dict[str, str | int | bool]:
+        config: dict[str, str | int | bool] = {"memory_limit": self.settings.memory_limit}
+        if self.settings.threads:
+            config["threads"] = self.settings.threads
+        if not self.read_only:
+            config["storage_compatibility_version"] = STORAGE_VERSION
+        return config
+
+    def _open_once(self) -> duckdb.DuckDBPyConnection:
+        if self.read_only and not self.path.exists():
+            raise WarehouseError(
+                f"{self.path}: no warehouse file here yet; run `newsdesk backfill` or "
+                "`newsdesk scrape` first, or pass --warehouse"
+            )
+        if not self.read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        return duckdb.connect(str(self.path), read_only=self.read_only, config=self._config())
+
+    def open(self) -> duckdb.DuckDBPyConnection:
+        """A new connection, waiting out other processes' locks, with the schema up to date."""
+        started = time.monotonic()
+        retrying = Retrying(
+            retry=retry_if_exception(_is_lock_conflict),
+            stop=stop_after_delay(self.settings.lock_timeout_s),
+            wait=wait_exponential_jitter(multiplier=0.02, max=0.5, jitter=0.05),
+        )
+        try:
+            con = retrying(self._open_once)
+        except RetryError as exc:
+            cause = exc.last_attempt.exception()
+            raise WarehouseLockedError(
+                str(self.path), time.monotonic() - started, str(cause).splitlines()[0]
+            ) from cause
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{self.path}: cannot open the warehouse: {exc}") from exc
+        try:
+            self._check_schema(con)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.read_only:
+            found = current_version(con)
+            if found > LATEST:
+                raise SchemaTooNewError(str(self.path), found, LATEST)
+        elif not self._migrated:
+            migrate(con, str(self.path))
+            self._migrated = True
+
+    @contextmanager
+    def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The held connection inside `session()`, else a short-lived one closed on exit."""
+        if self._held is not None:
+            yield self._held
+            return
+        con = self.open()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Warehouse]:
+        """Hold the file open across several operations (blocks other processes meanwhile)."""
+        if self._held is not None:
+            yield self
+            return
+        self._held = self.open()
+        try:
+            yield self
+        finally:
+            held, self._held = self._held, None
+            held.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.connection() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")

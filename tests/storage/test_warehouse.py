@@ -1,0 +1,151 @@
+"""The warehouse file: migrations, storage format, versioned appends and lock waiting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.article import Article
+from storage.articles import append_articles
+from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
+from storage.migrations import LATEST, current_version, migrate
+from storage.warehouse import ENV_VAR, Warehouse, WarehouseSettings, resolve_path
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def art(i: int, text: str | None = None) -> Article:
+    return Article(id=f"{i:016x}", text=text or f"Headline {i}\n\nBody of article {i}.", seq=i)
+
+
+def test_path_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert resolve_path() == Path("newsdesk.duckdb")
+    monkeypatch.setenv(ENV_VAR, "/data/env.duckdb")
+    assert resolve_path() == Path("/data/env.duckdb")
+    assert resolve_path("given.duckdb") == Path("given.duckdb")
+
+
+def test_new_file_is_at_latest_schema_with_compressing_storage(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb")
+    with wh.connection() as con:
+        assert current_version(con) == LATEST
+        tags = con.execute(
+            "SELECT tags FROM duckdb_databases() WHERE database_name = 'w'"
+        ).fetchone()[0]
+    assert tags["storage_version"].startswith("v1.5")
+
+
+def test_older_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con, str(path), target=1)
+    append_articles(con, [art(1)], seen_at=T0)
+    assert current_version(con) == 1
+    assert not con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fetches'"
+    ).fetchone()[0]
+    con.close()
+
+    with Warehouse(path).connection() as con:
+        assert current_version(con) == LATEST
+        assert con.execute("SELECT count(*) FROM fetches").fetchone()[0] == 0
+        assert con.execute("SELECT text FROM articles").fetchone()[0] == art(1).text
+
+
+def test_newer_file_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    with Warehouse(path).connection() as con:
+        con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, 'future')",
+                    [LATEST + 1])
+    for read_only in (False, True):
+        with pytest.raises(SchemaTooNewError, match=f"version {LATEST + 1} is newer"):
+            Warehouse(path, read_only=read_only).open()
+
+
+def test_read_only_open_of_missing_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(WarehouseError, match="no warehouse file here yet"):
+        Warehouse(tmp_path / "missing.duckdb", read_only=True).open()
+
+
+def test_reappend_adds_nothing_and_moves_last_seen(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        first = append_articles(con, [art(1), art(2)], seen_at=T0)
+        later = T0 + timedelta(days=1)
+        again = append_articles(con, [art(1), art(2)], seen_at=later)
+        rows = con.execute("SELECT count(*), min(last_seen), min(first_seen) FROM articles")
+        count, last_seen, first_seen = rows.fetchone()
+    assert (first.new, first.unchanged, first.changed) == (2, 0, 0)
+    assert (again.new, again.unchanged, again.changed) == (0, 2, 0)
+    assert count == 2
+    assert last_seen == later and first_seen == T0
+
+
+def test_changed_text_is_a_new_version_and_old_text_is_kept(tmp_path: Path) -> None:
+    later = T0 + timedelta(hours=3)
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        append_articles(con, [art(1)], seen_at=T0)
+        result = append_articles(con, [art(1, "Headline 1\n\nA corrected body.")], seen_at=later)
+        rows = con.execute(
+            "SELECT version, text, valid_from, valid_to FROM articles ORDER BY version"
+        ).fetchall()
+    assert result.changed == 1 and result.new == 0
+    assert rows == [
+        (1, art(1).text, T0, later),
+        (2, "Headline 1\n\nA corrected body.", later, None),
+    ]
+
+
+def test_last_occurrence_in_a_batch_wins(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        result = append_articles(con, [art(1, "first"), art(1, "second")], seen_at=T0)
+        texts = con.execute("SELECT text FROM articles").fetchall()
+    assert result.new == 1 and texts == [("second",)]
+
+
+HOLDER = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1])
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+con.close()
+"""
+
+
+def _hold(path: Path, seconds: float) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path), str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_open_waits_for_another_process_to_release_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    with Warehouse(path).connection() as con:
+        append_articles(con, [art(1)], seen_at=T0)
+    holder = _hold(path, 1.5)
+    try:
+        with Warehouse(path, read_only=True).connection() as con:
+            assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+        assert holder.poll() is not None  # we only got in after the holder let go
+    finally:
+        holder.wait()
+
+
+def test_lock_held_too_long_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    Warehouse(path).open().close()
+    holder = _hold(path, 30)
+    try:
+        settings = WarehouseSettings(lock_timeout_s=0.5)
+        with pytest.raises(WarehouseLockedError, match="held by another process"):
+            Warehouse(path, settings=settings).open()
+    finally:
+        holder.kill()
+        holder.wait()
