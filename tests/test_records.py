@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -390,3 +392,33 @@ def test_the_fast_check_agrees_with_the_line_by_line_scan(text: str) -> None:
         return
     slow = [Problem("empty", 0)] if not text.strip() else _scan(text)
     assert validate_text(text) == slow
+
+
+GENERATOR = ROOT / "bench" / "gen_records.py"
+
+
+def _generate(folder: Path, *args: str) -> None:
+    subprocess.run([sys.executable, str(GENERATOR), str(folder), *args], check=True,
+                   capture_output=True, cwd=ROOT)
+
+
+def test_generated_folders_are_valid_varied_and_reproducible(tmp_path: Path) -> None:
+    _generate(tmp_path / "a", "--n", "60", "--seed", "3")
+    _generate(tmp_path / "b", "--n", "60", "--seed", "3", "--workers", "1")
+    records = list(iter_records(tmp_path / "a"))
+    assert all(isinstance(r, RecordFile) for r in records) and len(records) == 60
+    texts = {r.text for r in records if isinstance(r, RecordFile)}
+    assert len(texts) == 60
+    assert {r.layout for r in records if isinstance(r, RecordFile)} == {"spaced", "compact"}
+    for path in (tmp_path / "a").iterdir():
+        assert (tmp_path / "b" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_generator_changes_a_share_of_a_folder_under_the_same_names(tmp_path: Path) -> None:
+    _generate(tmp_path, "--n", "40", "--seed", "4")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    _generate(tmp_path, "--changed-fraction", "0.25", "--seed", "5")
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after.keys() == before.keys()
+    assert sum(after[name] != before[name] for name in before) == 10
+    assert all(isinstance(r, RecordFile) for r in iter_records(tmp_path))
