@@ -1,25 +1,32 @@
-"""The `newsdesk` command line: backfill, export, query and stats over the warehouse."""
+"""The `newsdesk` command line: backfill, export, query and stats over the warehouse.
+
+Commands of other stages live in their own `flows/cli_*.py` modules and are registered below.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from flows._console import (
+    OutputFormat,
+    State,
+    WarehouseOption,
+    console,
+    err_console,
+    fail,
+    print_rows,
+    progress_bar,
+)
 from ingest.backfill import DEFAULT_BATCH, backfill_folder
 from ingest.export import export_folder
 from storage.errors import WarehouseError
 from storage.query import run_query, warehouse_stats
 from storage.runs import finish_run, start_run
-from storage.warehouse import ENV_VAR, Warehouse
+from storage.warehouse import Warehouse
 
 app = typer.Typer(
     help="newsdesk: news ingestion into a DuckDB warehouse.",
@@ -27,52 +34,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-class State:
-    warehouse: str | None = None
-
-
-WarehouseOption = Annotated[
-    str | None,
-    typer.Option(
-        "--warehouse",
-        "-w",
-        envvar=ENV_VAR,
-        help="DuckDB warehouse file (default ./newsdesk.duckdb).",
-        show_envvar=True,
-    ),
-]
 
 
 @app.callback()
 def main(warehouse: WarehouseOption = None) -> None:
     """Scrape, backfill and query news articles."""
     State.warehouse = warehouse
-
-
-def fail(message: str, code: int = 2) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
 
 
 @app.command()
@@ -91,7 +58,7 @@ def backfill(
     try:
         with wh.connection() as con:
             run_id = start_run(con, "backfill", {"path": str(path), "repair": repair})
-        with _progress() as progress:
+        with progress_bar() as progress:
             bar = progress.add_task("backfill", total=total_files)
             report = backfill_folder(
                 path,
@@ -125,7 +92,7 @@ def export(
     """Write the current version of every article as NNN_<id>.txt record files."""
     wh = Warehouse(State.warehouse, read_only=True)
     try:
-        with _progress() as progress:
+        with progress_bar() as progress:
             bar = progress.add_task("export", total=None)
             written = export_folder(wh, directory, progress=lambda n: progress.advance(bar, n))
     except WarehouseError as exc:
@@ -148,22 +115,6 @@ def query(
     print_rows(result.columns, result.rows, format)
 
 
-def print_rows(columns: list[str], rows: list[tuple], fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif fmt is OutputFormat.json:
-        sys.stdout.write(
-            json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=str) + "\n"
-        )
-    else:
-        table = Table(*columns)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
-
-
 @app.command()
 def stats() -> None:
     """Counts of what the warehouse holds."""
@@ -177,6 +128,9 @@ def stats() -> None:
         table.add_row(name, f"{value:,}")
     console.print(table)
 
+
+# Commands of the other stages (each module defines plain functions; registered here):
+# app.command("scrape")(cli_scrape.scrape) ...
 
 if __name__ == "__main__":
     app()
