@@ -30,7 +30,10 @@ def extract(html: str, url: str | None = None, *, limits: Limits = DEFAULT_LIMIT
         tree = LexborHTMLParser(bounded)
     except Exception as exc:  # selectolax raises bare errors on input it cannot parse
         raise ExtractionError(f"{url or 'page'}: HTML could not be parsed: {exc}") from exc
-    meta = read_metadata(tree, url)
+    try:
+        meta = read_metadata(tree, url)
+    except Exception as exc:  # a metadata bug must not cost the body; say so on the record
+        meta = Extracted(url=url, warnings=(f"metadata not read: {exc!r}",))
     blocks = body_blocks(tree, meta.title, limits=limits)
     if warnings:
         meta = dataclasses.replace(meta, warnings=meta.warnings + warnings)

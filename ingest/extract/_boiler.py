@@ -17,7 +17,7 @@ _CHROME = frozenset(
     share shares sharing sharebar social socials sns follow
     related relatedposts recommended recommendation recommendations recirc recirculation
     outbrain taboola popular trending mostread mostpopular
-    newsletter newsletters subscribe subscription signup optin paywall regwall
+    newsletter newsletters subscribe signup optin
     cookie cookies consent gdpr privacy
     comment comments commenting disqus discussion respond replies
     breadcrumb breadcrumbs crumbs nav navbar navigation menu submenu megamenu toolbar
@@ -45,6 +45,8 @@ _BODY_PROPS = frozenset(("articlebody", "text", "reviewbody"))
 # With a core word, these name the article's own text: "article-body", "story__text"...
 _ARTICLE_WORDS = frozenset("article story entry post news blog".split())
 _BODY_WORDS = frozenset("body text content prose copy".split())
+# "with-sidebar", "has-ads", "no-comments": a layout flag of a wrapper, not the chrome itself.
+_MODIFIERS = frozenset("with has no without show hide enable enabled disable disabled off".split())
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _PUNCT = re.compile(r"[^A-Za-z]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -84,22 +86,39 @@ def _names_verdict(
     hint = 2 if itemprop and itemprop.strip().lower() in _BODY_PROPS else 0
     if role and role.strip().lower() in _ROLES:
         return 2, hint
-    names = f"{cls or ''} {ident or ''}".strip()
-    if not names:
-        return 0, hint
-    words = tokens(names)
-    # Joined forms catch compound names: "most-read" -> "mostread", "sr-only" -> "sronly".
-    words += [_PUNCT.sub("", name).lower() for name in names.split()[:20]]
-    core = any(w in _CORE for w in words)
-    if (
-        not hint
-        and any(w in _ARTICLE_WORDS for w in words)
-        and any(w in _BODY_WORDS for w in words)
-    ):
+    if hint:
+        return 0, hint  # the page itself says this is the article body
+    names = f"{cls or ''} {ident or ''}".split()[:20]
+    verdicts = [_name_verdict(name) for name in names]
+    if not hint and "body" in verdicts:
         hint = 1
-    found = [w for w in words if w in _CHROME]
-    if not found:
-        return 0, hint
-    if any(w in _ALWAYS for w in found) or not core:
+    if "always" in verdicts:
         return 2, hint
-    return 1, hint
+    if "chrome" in verdicts:
+        return (1 if "core" in verdicts or "body" in verdicts else 2), hint
+    if "weak" in verdicts:
+        return 1, hint
+    return 0, hint
+
+
+@lru_cache(maxsize=16384)
+def _name_verdict(name: str) -> str | None:
+    """What one class name or id says: 'always', 'chrome', 'weak', 'body', 'core' or None."""
+    words = tokens(name)
+    joined = _PUNCT.sub("", name).lower()
+    if joined not in words:
+        words.append(joined)  # compound names: "most-read" -> "mostread", "sr-only" -> "sronly"
+    chrome = False
+    for word in words:
+        if word in _MODIFIERS:
+            break  # what follows describes a variant of the element, not the element
+        if word in _CHROME:
+            if word in _ALWAYS:
+                return "always"
+            chrome = True
+    core = any(w in _CORE for w in words)
+    if chrome:
+        return "weak" if core else "chrome"
+    if any(w in _ARTICLE_WORDS for w in words) and any(w in _BODY_WORDS for w in words):
+        return "body"
+    return "core" if core else None

@@ -129,7 +129,7 @@ class _Walker:
         """Whether the element is chrome; if so its text is counted as such and skipped."""
         if tag_id not in _CHROME_TAGS and (verdict <= 0 or tag_id in _NEVER_CHROME):
             return False
-        size = len(node.text(deep=True).strip())
+        size = len("".join(node.text(deep=True).split()))
         if tag_id not in _CHROME_TAGS:
             limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
             if size >= limit:

@@ -20,8 +20,10 @@ _MAX_LINK_DENSITY = 0.5
 _PROSE_CHARS = 80
 _PROSE_TAGS = _tag_ids("p pre blockquote td")
 _NEUTRAL_KINDS = frozenset(("heading",))
+_INVISIBLE = "script, style, noscript, template, svg"
 # Weight of a chrome or navigation character against an article character.
 _CHROME_WEIGHT = 1.0
+_LINK_WEIGHT = 0.5
 
 
 def body_blocks(
@@ -31,10 +33,12 @@ def body_blocks(
     root = tree.body or tree.root
     if root is None:
         return ()
+    for node in root.css(_INVISIBLE):  # so that element text lengths count visible text only
+        node.decompose()
     found = walk(root, limits)
     chosen = _choose(found)
-    if chosen is None:
-        kept = [b for b in found.blocks if _is_prose(b)]
+    if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
+        kept = [b for b in found.blocks if _keep(b)]
     else:
         kept = [b for b in found.blocks[chosen.start : chosen.end] if _keep(b)]
     return _drop_title(tuple(_to_block(b) for b in kept), title)
@@ -47,7 +51,7 @@ def _value(block: RawBlock) -> float:
         return -_CHROME_WEIGHT * block.chrome_chars
     bad = _CHROME_WEIGHT * block.chrome_chars
     if block.link_chars > _MAX_LINK_DENSITY * chars:
-        return -_CHROME_WEIGHT * chars - bad
+        return -_LINK_WEIGHT * chars - bad
     if block.kind in _NEUTRAL_KINDS:
         return -bad
     if block.tag_id in _PROSE_TAGS or chars >= _PROSE_CHARS:
@@ -71,10 +75,6 @@ def _keep(block: RawBlock) -> bool:
     if not block.text:
         return False
     return block.link_chars <= _MAX_LINK_DENSITY * len(block.text)
-
-
-def _is_prose(block: RawBlock) -> bool:
-    return _keep(block) and len(block.text) >= _PROSE_CHARS
 
 
 def _to_block(raw: RawBlock) -> Block:
