@@ -1,6 +1,6 @@
 """The article's authors, from JSON-LD, <meta>, author markup, then a visible byline.
 
-The first source that names anyone wins; names are cleaned ("By ..."), split and deduplicated.
+The first source naming a person wins; an organisation only when no source names a person.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from selectolax.lexbor import LexborNode
 from ingest.extract._jsonld import JsonLd, types_of
 from ingest.extract._meta import HeadTags
 from ingest.extract._scan import PageNodes
+from ingest.extract._site import names_site
 
 MAX_AUTHORS = 20
 _MAX_NAME_CHARS = 80
@@ -30,27 +31,59 @@ _META_KEYS = (
     "sailthru.author",
     "citation_author",
 )
-_BY_PREFIX = re.compile(r"^(?:(?:written|posted|story|text)\s+)?by\b[:\s]*", re.IGNORECASE)
-_SPLIT = re.compile(r"\s+(?:and|&)\s+|\s*[;|]\s*|,\s+(?:and\s+)?")
-_SPLIT_NO_COMMA = re.compile(r"\s+(?:and|&)\s+|\s*[;|]\s*")
+_BY = r"(?:by|von|par|por|door|oleh|di|af|av)"
+_BY_PREFIX = re.compile(
+    r"^(?:(?:written|posted|story|text|words)\s+)?" + _BY + r"\b[:\s]*", re.IGNORECASE
+)
+# Conjunctions that join two bylines in the languages of _BY; a parenthesis opens a second
+# credit ("Martin Untersinger (avec Damien Leloup et Morgane Tual)").
+_JOINERS = r"\s+(?:and|und|et|&)\s+|\s*[;|()]\s*|\s+(?:with|avec|mit|con|com)\s+"
+_SPLIT = re.compile(_JOINERS + r"|,\s+(?:and\s+)?")
+# Structured names keep their commas and parentheses ("Bruno (Henrique Zecchin) Rodrigues").
+_SPLIT_NO_COMMA = re.compile(r"\s+(?:and|und|et|&)\s+|\s*;\s*")
+_LEADING_WITH = re.compile(r"^(?:with|avec|mit|con|com)\s+", re.IGNORECASE)
 _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+# "Posted on <date> by Admin": a byline that shares its element with the date.
+_BY_NAME = re.compile(r"(?:^|\s)" + _BY + r"\s+([^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,3})")
+_MAX_BYLINE_CHARS = 200
+_COMMENT_OR_FORM = re.compile(r"comment|form|reply", re.IGNORECASE)
 
 
-def read_authors(nodes: PageNodes, tags: HeadTags, jsonld: JsonLd) -> tuple[str, ...]:
-    """Authors named by the first source that names any, in page order."""
-    names = _jsonld_authors(jsonld)
-    if not names:
-        names = _clean_all(tags.all(*_META_KEYS), split_commas=True)
-    if not names:
-        names = _clean_all(_markup_names(nodes), split_commas=True)
-    if not names:
-        names = [name for name in _clean_all(_byline_texts(nodes), True) if _looks_like_name(name)]
-    return tuple(names[:MAX_AUTHORS])
+def read_authors(
+    nodes: PageNodes, tags: HeadTags, jsonld: JsonLd, sites: frozenset[str]
+) -> tuple[str, ...]:
+    """Authors named by the first source that names a person, in page order."""
+    people, organisations = _jsonld_authors(jsonld)
+    if people:
+        return tuple(people[:MAX_AUTHORS])
+    for names in _fallback_sources(nodes, tags, sites):
+        # A byline that only restates the site ("CNN Business", "Mac & i") names no author.
+        names = [name for name in names if not names_site(name, sites)]
+        if names:
+            return tuple(names[:MAX_AUTHORS])
+    return tuple(organisations[:MAX_AUTHORS])
 
 
-def _jsonld_authors(jsonld: JsonLd) -> list[str]:
+def _fallback_sources(
+    nodes: PageNodes, tags: HeadTags, sites: frozenset[str]
+) -> Iterable[list[str]]:
+    # A generator, so that a page whose <meta> names the author never pays for the searches.
+    yield _clean_all(_not_site(tags.all(*_META_KEYS), sites), split_commas=True)
+    yield _clean_all(_markup_names(nodes), split_commas=True)
+    classed = nodes.classed()
+    for texts in (_short_texts(classed.bylines), _dateline_names(nodes), _author_texts(nodes)):
+        yield [name for name in _clean_all(texts, True) if _looks_like_name(name)]
+
+
+def _not_site(values: list[str], sites: frozenset[str]) -> list[str]:
+    # Checked before splitting: "Mac & i" names the site, its halves do not.
+    return [value for value in values if not names_site(_BY_PREFIX.sub("", value), sites)]
+
+
+def _jsonld_authors(jsonld: JsonLd) -> tuple[list[str], list[str]]:
+    """People and organisations the article node credits, cleaned."""
     if jsonld.article is None:
-        return []
+        return [], []
     raw = jsonld.article.get("author") or jsonld.article.get("creator")
     entries = raw if isinstance(raw, list) else [raw]
     people: list[str] = []
@@ -61,12 +94,11 @@ def _jsonld_authors(jsonld: JsonLd) -> list[str]:
         name = _entry_name(entry)
         if name is None:
             continue
-        is_person = not isinstance(entry, dict) or "Person" in types_of(entry) or not entry.get(
-            "@type"
+        is_person = (
+            not isinstance(entry, dict) or "Person" in types_of(entry) or not entry.get("@type")
         )
         (people if is_person else others).append(name)
-    # An organisation next to people is the publisher restated, not an author.
-    return _clean_all(people or others, split_commas=False)
+    return _clean_all(people, split_commas=False), _clean_all(others, split_commas=False)
 
 
 def _entry_name(entry: Any) -> str | None:
@@ -97,14 +129,30 @@ def _has_itemprop(node: LexborNode, prop: str) -> bool:
     return prop in (node.attributes.get("itemprop") or "").lower().split()
 
 
-def _byline_texts(nodes: PageNodes) -> list[str]:
-    classed = nodes.classed()
-    for candidates in (classed.bylines, classed.authors):
-        texts = [_text(node) for node in candidates[:_MAX_MARKUP_NODES]]
-        texts = [text for text in texts if 0 < len(text) <= 2 * _MAX_NAME_CHARS]
-        if texts:
-            return texts[:3]
-    return []
+def _short_texts(candidates: list[LexborNode]) -> list[str]:
+    texts = [_text(node) for node in candidates[:_MAX_MARKUP_NODES]]
+    return [text for text in texts if 0 < len(text) <= 2 * _MAX_NAME_CHARS][:3]
+
+
+def _author_texts(nodes: PageNodes) -> list[str]:
+    # "comment-author" and "comment-form-author" belong to readers' comments, not the article.
+    candidates = [
+        node
+        for node in nodes.classed().authors
+        if not _COMMENT_OR_FORM.search(node.attributes.get("class") or "")
+    ]
+    return _short_texts(candidates)
+
+
+def _dateline_names(nodes: PageNodes) -> list[str]:
+    names = []
+    for node in nodes.classed().dates[:_MAX_MARKUP_NODES]:
+        parent = node.parent
+        text = _text(parent) if parent is not None else ""
+        if len(text) <= _MAX_BYLINE_CHARS:
+            names.extend(match.group(1) for match in _BY_NAME.finditer(text))
+    # Prose says "killed by troops"; a byline capitalises every word of the name.
+    return [name for name in names if all(word[0].isupper() for word in name.split())]
 
 
 def _text(node: LexborNode) -> str:
@@ -126,7 +174,7 @@ def _clean_all(raw_names: Iterable[str], split_commas: bool) -> list[str]:
 
 
 def _clean_name(text: str) -> str | None:
-    name = _BY_PREFIX.sub("", text.strip(" \t\n,;:|-–—·"))
+    name = _LEADING_WITH.sub("", _BY_PREFIX.sub("", text.strip(" \t\n,;:|-–—·")))
     if not name or len(name) > _MAX_NAME_CHARS:
         return None
     lowered = name.casefold()

@@ -21,38 +21,48 @@ _ISO_TIME = re.compile(r"[T ](\d{2}):?(\d{2})(?::?(\d{2}))?")
 _TRAILING_ZONE_NAME = re.compile(r"\s*\(?[A-Z]{2,5}\)?$")
 _ZULU_OR_OFFSET = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 
+# Month names of the languages most news is written in (English, German, French, Spanish,
+# Portuguese, Italian, Dutch, Indonesian) and their usual abbreviations; none is ambiguous.
+_MONTH_NAMES = (
+    "jan january januar janvier enero ene janeiro gennaio gen januari",
+    "feb february februar février fevrier febrero fevereiro fev febbraio februari",
+    "mar march märz maerz mär mars marzo março marco maart maret",
+    "apr april avril abril abr aprile",
+    "may mai mayo maio maggio mag mei",
+    "jun june juni juin junio junho giugno giu",
+    "jul july juli juillet julio julho luglio lug",
+    "aug august août aout agosto ago augustus agustus",
+    "sep sept september septembre septiembre setembro settembre set",
+    "oct october oktober octobre octubre outubro ottobre okt out ott",
+    "nov november novembre noviembre novembro",
+    "dec december dezember décembre decembre diciembre dezembro dicembre dez dic desember",
+)
 _MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ),
-        start=1,
-    )
-    for name in names
+    name: number for number, names in enumerate(_MONTH_NAMES, start=1) for name in names.split()
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th|er|º)?"
 _YEAR = r"(?P<year>\d{4})"
+_OF = r"(?:\s+de)?"
 _CLOCK = (
-    r"(?:,?\s+(?:at\s+)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
+    r"(?:,?\s*(?:at|um|à|às|a las|alle|om|pukul|-|/)?\s*"
+    r"(?P<hour>\d{1,2})[:.h](?P<minute>\d{2})(?::(?P<second>\d{2}))?"
     r"\s*(?P<ampm>[ap]\.?m\.?)?)?"
 )
 _TEXT_DATES = (
     re.compile(r"\b" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + _CLOCK, re.IGNORECASE),
-    re.compile(r"\b" + _DAY + r"\.?\s+" + _MONTH + r",?\s+" + _YEAR + _CLOCK, re.IGNORECASE),
+    re.compile(
+        r"\b" + _DAY + r"\.?" + _OF + r"\s*" + _MONTH + _OF + r",?\s+" + _YEAR + _CLOCK,
+        re.IGNORECASE,
+    ),
+    # 2018-09-28 17:32, 2016年10月14日07:17, 2018년 9월 28일; never d/m/y, whose order varies.
+    re.compile(
+        r"\b(?P<year>(?:19|20)\d{2})(?:-|年|년\s*)(?P<nmonth>[01]?\d)(?:-|月|월\s*)"
+        r"(?P<day>[0-3]?\d)(?:日|일)?" + _CLOCK
+    ),
 )
+# 07.12.2017: day first wherever dots separate the parts.
+_DOTTED_DATE = re.compile(r"\b(?P<day>[0-3]?\d)\.(?P<nmonth>[01]?\d)\.(?P<year>(?:19|20)\d{2})\b")
 _URL_DATE = re.compile(
     r"/(?P<year>(?:19|20)\d{2})[/-](?P<month>[01]?\d)[/-](?P<day>[0-3]?\d)(?:[/-]|\.html?|$)"
     r"|/(?P<cyear>(?:19|20)\d{2})(?P<cmonth>[01]\d)(?P<cday>[0-3]\d)/"
@@ -124,8 +134,20 @@ def parse_text_date(text: str) -> tuple[datetime, DatePrecision] | None:
     return None
 
 
+def parse_dotted_date(text: str) -> datetime | None:
+    """A day written "07.12.2017" (day first: the dotted form is never month first)."""
+    match = _DOTTED_DATE.search(text)
+    if match is None:
+        return None
+    try:
+        return datetime(int(match["year"]), int(match["nmonth"]), int(match["day"]))
+    except ValueError:
+        return None
+
+
 def _from_text_match(match: re.Match[str]) -> tuple[datetime, DatePrecision] | None:
-    month = _MONTHS[match["month"].lower()]
+    groups = match.groupdict()
+    month = int(groups["nmonth"]) if groups.get("nmonth") else _MONTHS[match["month"].lower()]
     try:
         day = datetime(int(match["year"]), month, int(match["day"]))
     except ValueError:
@@ -160,4 +182,3 @@ def parse_url_date(url: str) -> datetime | None:
     except ValueError:
         return None
     return value if _MIN_YEAR <= value.year <= _MAX_YEAR else None
-

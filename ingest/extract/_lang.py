@@ -38,7 +38,7 @@ def normalise_language(raw: str | None) -> str | None:
 
 # Below ~100 characters the model guesses; above ~800 it is no more accurate, only slower.
 MIN_SAMPLE_CHARS = 100
-MAX_SAMPLE_CHARS = 800
+MAX_SAMPLE_CHARS = 500
 MIN_CONFIDENCE = 0.95
 
 

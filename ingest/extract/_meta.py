@@ -40,8 +40,7 @@ class HeadTags:
 
 def read_head_tags(nodes: PageNodes) -> HeadTags:
     meta: dict[str, list[str]] = {}
-    for node in nodes.metas[:MAX_TAGS]:
-        attrs = node.attributes
+    for attrs in nodes.metas[:MAX_TAGS]:
         content = attrs.get("content")
         if content is None:
             continue
@@ -55,10 +54,10 @@ def read_head_tags(nodes: PageNodes) -> HeadTags:
             for key in (attrs.get(attribute) or "").lower().split():
                 meta.setdefault(key, []).append(content)
     links: dict[str, list[str]] = {}
-    for node in nodes.links[:MAX_TAGS]:
-        href = (node.attributes.get("href") or "").strip()
+    for attrs in nodes.links[:MAX_TAGS]:
+        href = (attrs.get("href") or "").strip()
         if href:
-            for rel in (node.attributes.get("rel") or "").lower().split():
+            for rel in (attrs.get("rel") or "").lower().split():
                 links.setdefault(rel, []).append(href)
     base = nodes.base
     base_href = (base.attributes.get("href") or "").strip() or None if base else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborNode
 
-from ingest.extract._dates import parse_date, parse_text_date, parse_url_date
+from ingest.extract._dates import parse_date, parse_dotted_date, parse_text_date, parse_url_date
 from ingest.extract._jsonld import JsonLd
 from ingest.extract._meta import HeadTags
 from ingest.extract._scan import PageNodes
@@ -130,8 +130,10 @@ def _time_elements(nodes: PageNodes) -> list[str]:
 
 
 def _text_date(nodes: PageNodes) -> DateValue | None:
+    """A written date in an element classed as a date, or beside the byline, or in <title>."""
     classed = nodes.classed()
-    for candidates in (classed.dates, classed.bylines):
+    near_byline = _ancestors((*classed.bylines, *classed.authors)[:_MAX_NODES], levels=2)
+    for candidates in (classed.dates, classed.bylines, near_byline):
         for node in candidates[:_MAX_NODES]:
             text = _text(node)
             if len(text) > _MAX_TEXT_CHARS:
@@ -139,7 +141,25 @@ def _text_date(nodes: PageNodes) -> DateValue | None:
             parsed = parse_text_date(text)
             if parsed is not None:
                 return DateValue(value=parsed[0], precision=parsed[1], source="text")
-    return None
+    title = _text(nodes.title) if nodes.title is not None else ""
+    day = parse_dotted_date(title)
+    if day is None:
+        parsed = parse_text_date(title)
+        day = parsed[0].replace(hour=0, minute=0, second=0) if parsed else None
+    return DateValue(value=day, precision="day", source="text") if day is not None else None
+
+
+def _ancestors(nodes: tuple[LexborNode, ...], levels: int) -> list[LexborNode]:
+    # The date is often a sibling of the byline's element ("<span>By X</span><span>date</span>").
+    found = []
+    for node in nodes:
+        parent = node.parent
+        for _ in range(levels):
+            if parent is None:
+                break
+            found.append(parent)
+            parent = parent.parent
+    return found
 
 
 def _inside_article(node: LexborNode) -> bool:

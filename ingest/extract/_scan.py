@@ -14,7 +14,10 @@ MAX_NODES = 5_000
 _SELECTOR = ", ".join(
     (
         "meta[content]",
-        "link[href]",
+        # Stylesheets and preloads are most of a page's links; only these rels are read.
+        'link[rel~="canonical" i][href]',
+        'link[rel~="amphtml" i][href]',
+        'link[rel~="image_src" i][href]',
         'script[type*="ld+json" i]',
         "h1",
         "time",
@@ -26,16 +29,20 @@ _SELECTOR = ", ".join(
 )
 # Only the fallbacks (visible byline, written date) need these; most pages never ask.
 _CLASS_SELECTOR = (
-    '[class*="byline" i], [class*="author" i], [class*="date" i], [class*="publish" i]'
+    '[class*="byline" i], [class*="author" i], [class*="date" i], [class*="publish" i], '
+    '[class*="time" i]'
 )
+
+
+Attributes = dict[str, str | None]
 
 
 @dataclass(slots=True)
 class PageNodes:
     """The elements of interest, each list in document order."""
 
-    metas: list[LexborNode] = field(default_factory=list)
-    links: list[LexborNode] = field(default_factory=list)
+    metas: list[Attributes] = field(default_factory=list)
+    links: list[Attributes] = field(default_factory=list)
     scripts: list[LexborNode] = field(default_factory=list)
     headings: list[LexborNode] = field(default_factory=list)
     times: list[LexborNode] = field(default_factory=list)
@@ -68,33 +75,41 @@ class ClassedNodes:
             self.bylines.append(node)
         if "author" in classes:
             self.authors.append(node)
-        if "date" in classes or "publish" in classes:
+        if "date" in classes or "publish" in classes or "time" in classes:
             self.dates.append(node)
 
 
 _BY_TAG = {
-    "meta": "metas",
-    "link": "links",
     "script": "scripts",
     "h1": "headings",
     "time": "times",
 }
 
 
+# Tags whose itemprop (headline, ...) no reader asks for.
+_NEVER_MICRODATA = frozenset({"script", "title", "base", "h1"})
+
+
 def scan(tree: LexborHTMLParser) -> PageNodes:
     found = PageNodes(html=tree.css_first("html"), tree=tree)
     for node in tree.css(_SELECTOR)[:MAX_NODES]:
         tag = node.tag
-        attrs = node.attributes
+        # <meta> and <link> are read only through their attributes, fetched here once.
+        if tag == "meta":
+            found.metas.append(node.attributes)
+            continue
+        if tag == "link":
+            found.links.append(node.attributes)
+            continue
         bucket = _BY_TAG.get(tag or "")
         if bucket is not None:
             getattr(found, bucket).append(node)
-        elif tag == "title" and found.title is None:
-            found.title = node
-        elif tag == "base" and found.base is None:
-            found.base = node
-        if "itemprop" in attrs and tag != "meta":
-            found.microdata.append(node)
-        if tag == "a" and "author" in (attrs.get("rel") or "").lower().split():
+        elif tag == "title":
+            found.title = found.title or node
+        elif tag == "base":
+            found.base = found.base or node
+        elif tag == "a" and "author" in (node.attrs.get("rel") or "").lower().split():
             found.author_links.append(node)
+        if tag not in _NEVER_MICRODATA and "itemprop" in node.attrs:
+            found.microdata.append(node)
     return found

@@ -6,14 +6,18 @@ Site-name prefixes and suffixes ("Headline | The Site") are removed by matching 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from selectolax.lexbor import LexborNode
 
+from ingest.extract._site import names_site, text_key
+
 MAX_TITLE_CHARS = 500
 _MAX_H1 = 5
+_WORD = re.compile(r"\w+")
+_MIN_SIMILAR_WORDS = 4
+_MIN_WORD_OVERLAP = 0.75
 _SEPARATOR = re.compile(r"(\s+[|\-–—:·•»«/~]\s+|\s*[|»«]\s*|\s+::\s+)")
-_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def visible_headings(headings: list[LexborNode]) -> list[str]:
@@ -31,7 +35,7 @@ def choose_title(
     declared: Sequence[str | None],
     document_title: str | None,
     headings: Sequence[str],
-    site_names: Iterable[str],
+    sites: frozenset[str],
 ) -> str | None:
     """The headline the reader sees.
 
@@ -39,15 +43,17 @@ def choose_title(
     A visible <h1> wins when it agrees with one of the declared or <title> candidates, because
     it is what the page shows; otherwise the declared headline, then <title>, then the <h1>.
     """
-    sites = {_key(name) for name in site_names if name and _key(name)}
     candidates = [strip_site_name(title, sites) for title in declared if title]
     if document_title:
         candidates.append(strip_site_name(document_title, sites))
     candidates = [title[:MAX_TITLE_CHARS] for title in candidates if title]
-    keys = {_key(title) for title in candidates}
+    keys = {text_key(title) for title in candidates}
     for heading in headings:
-        key = _key(heading)
+        key = text_key(heading)
         if key and (key in keys or any(_same_headline(key, other) for other in keys)):
+            return heading
+    for heading in headings:
+        if any(_same_words(heading, title) for title in candidates):
             return heading
     if candidates:
         return candidates[0]
@@ -62,31 +68,30 @@ def _same_headline(heading_key: str, candidate_key: str) -> bool:
     return candidate_key.startswith(heading_key) or heading_key.startswith(candidate_key)
 
 
-def strip_site_name(title: str, sites: set[str]) -> str:
+def _same_words(heading: str, candidate: str) -> bool:
+    # The visible headline often adds or drops a word or two against <title> ("Skyrim (skyrim)
+    # speed"); mostly the same words is still the same headline.
+    heading_words = set(_WORD.findall(heading.casefold()))
+    candidate_words = set(_WORD.findall(candidate.casefold()))
+    if min(len(heading_words), len(candidate_words)) < _MIN_SIMILAR_WORDS:
+        return False
+    shared = len(heading_words & candidate_words)
+    return shared / len(heading_words | candidate_words) >= _MIN_WORD_OVERLAP
+
+
+def strip_site_name(title: str, sites: frozenset[str]) -> str:
     """`title` without leading or trailing parts that name the site."""
     title = " ".join(title.split())
     parts = _SEPARATOR.split(title)
     if len(parts) < 3:
         return title
     # parts alternate text, separator, text, ...
-    while len(parts) >= 3 and _is_site(parts[-1], sites):
+    while len(parts) >= 3 and _is_site_part(parts[-1], sites):
         parts = parts[:-2]
-    while len(parts) >= 3 and _is_site(parts[0], sites):
+    while len(parts) >= 3 and _is_site_part(parts[0], sites):
         parts = parts[2:]
     return "".join(parts).strip() or title
 
 
-def _is_site(part: str, sites: set[str]) -> bool:
-    key = _key(part)
-    if not key:
-        return True
-    if key in sites:
-        return True
-    # "The Verge" against a host key "theverge"; "nytimes.com" against "nytimes".
-    if len(key) < 4 or len(key) > 40:
-        return False
-    return any(len(site) >= 4 and (site in key or key in site) for site in sites)
-
-
-def _key(text: str) -> str:
-    return _NOT_ALNUM.sub("", text.casefold())
+def _is_site_part(part: str, sites: frozenset[str]) -> bool:
+    return not text_key(part) or names_site(part, sites)

@@ -17,12 +17,13 @@ from ingest.extract._lang import MAX_SAMPLE_CHARS, detect_language, normalise_la
 from ingest.extract._meta import HeadTags, read_head_tags
 from ingest.extract._published import read_modified, read_published
 from ingest.extract._scan import PageNodes, scan
+from ingest.extract._site import site_keys
 from ingest.extract._title import choose_title, visible_headings
 from ingest.extract.model import Extracted, LanguageSource
 
 MAX_TAGS = 50
 MAX_FIELD_CHARS = 2_000
-_MAX_SAMPLE_PARAGRAPHS = 200
+_MAX_SAMPLE_PARAGRAPHS = 300
 _MIN_SAMPLE_PARAGRAPH = 40
 # Whole-body text would include <script> and <style> contents, which read as English.
 _TEXT_BLOCKS = "p, li, td, dd, blockquote"
@@ -48,9 +49,12 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> Extracted:
     site_name = _site_name(tags, jsonld)
     canonical = _absolute(base, tags.link("canonical")) or _absolute(base, tags.first("og:url"))
     language, language_source = _language(tree, nodes, tags, article)
+    sites = site_keys(
+        [site_name, tags.first("application-name"), *(_host_key(u) for u in (url, canonical) if u)]
+    )
     return Extracted(
-        title=_title(nodes, tags, article, site_name, (url, canonical)),
-        authors=read_authors(nodes, tags, jsonld),
+        title=_title(nodes, tags, article, sites),
+        authors=read_authors(nodes, tags, jsonld, sites),
         published=read_published(nodes, tags, jsonld, url or canonical),
         modified=read_modified(nodes, tags, jsonld),
         language=language,
@@ -79,8 +83,7 @@ def _title(
     nodes: PageNodes,
     tags: HeadTags,
     article: dict[str, Any],
-    site_name: str | None,
-    urls: tuple[str | None, ...],
+    sites: frozenset[str],
 ) -> str | None:
     title_node = nodes.title
     document_title = title_node.text(deep=True) if title_node is not None else None
@@ -90,13 +93,11 @@ def _title(
         tags.first("twitter:title"),
         tags.first("title", "dc.title", "headline", "sailthru.title", "parsely-title"),
     ]
-    site_names = [name for name in (site_name, tags.first("application-name")) if name]
-    site_names += [_host_key(url) for url in urls if url]
     return choose_title(
         declared=declared,
         document_title=document_title,
         headings=visible_headings(nodes.headings),
-        site_names=site_names,
+        sites=sites,
     )
 
 
@@ -143,11 +144,13 @@ def _text_sample(tree: LexborHTMLParser) -> str:
     size = 0
     for node in tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_PARAGRAPHS]:
         text = " ".join(node.text(deep=True).split())
-        if len(text) >= _MIN_SAMPLE_PARAGRAPH and _SENTENCE_END.search(text):
-            parts.append(text)
-            size += len(text)
-            if size >= MAX_SAMPLE_CHARS:
-                break
+        # Inline <script> text counts as the element's text; code has braces, prose has not.
+        if len(text) < _MIN_SAMPLE_PARAGRAPH or "{" in text or not _SENTENCE_END.search(text):
+            continue
+        parts.append(text)
+        size += len(text)
+        if size >= MAX_SAMPLE_CHARS:
+            break
     return " ".join(parts)
 
 
