@@ -2,31 +2,20 @@
 
 Reading keeps a file's text byte for byte; writing renders blocks with the writer's rules.
 
-Content rules (strict by default; ``repair=True`` fixes only the fixable ones):
+Rules, by reason code. Never fixable (always an error):
 
-==================  =====================================================  ========
-reason              rule                                                   fixable
-==================  =====================================================  ========
-bad_name            ``NNN_<16 lowercase hex>.txt``; NNN is 3 to 18 digits,  no
-                    no zero padding beyond 3 digits (``0001`` is bad)
-not_a_file          a record name that is a folder, FIFO, device, ...      no
-unreadable          the file vanished or cannot be opened                  no
-too_large           over ``MAX_RECORD_BYTES`` (5 MiB)                       no
-not_utf8            the bytes are not valid UTF-8                          no
-empty               no text at all, or white space only                    no
-control_char        C0/C1 control characters (NUL, lone CR, ...) or        no
-                    U+2028/U+2029; ``\\n`` is the only line break
-bom                 a UTF-8 byte-order mark at the start                   yes
-crlf                ``\\r\\n`` line endings                                  yes
-tab                 tab characters (each becomes one space)                yes
-nbsp                U+00A0, U+2007, U+202F (each becomes one space)        yes
-trailing_space      a space at the end of a line                           yes
-blank_lines         two blank lines in a row, or a blank first line        yes
-trailing_newline    the file ends with a newline                           yes
-==================  =====================================================  ========
+- ``bad_name``: not ``NNN_<16 lowercase hex>.txt`` (NNN: 3 digits, or 4 to 18 without a
+  leading zero); ``not_a_file``: a folder, FIFO, device...; ``unreadable``: cannot be opened;
+- ``too_large``: over ``MAX_RECORD_BYTES`` (5 MiB); ``not_utf8``; ``empty``: no text, or only
+  white space; ``control_char``: C0/C1 controls other than ``\\n`` (NUL, a lone CR...), U+2028/9.
+
+Fixable with ``repair=True`` (how): ``bom`` (removed), ``crlf`` (to ``\\n``), ``tab`` and
+``nbsp`` (U+00A0/2007/202F; each to one space), ``trailing_space`` (removed), ``blank_lines``
+(two or more in a row, or a blank first line: to one / none), ``trailing_newline`` (removed).
 
 Layouts: *spaced* separates blocks by a blank line and marks list items ``"  • "``; *compact*
 puts one block on each line and marks items ``"- "`` (a lone ``"-"`` is an empty item).
+The rules with their reasons, as a table: docs/records.md.
 """
 
 from __future__ import annotations
@@ -107,7 +96,6 @@ _TRAILING_SPACE = re.compile(r" +$", re.MULTILINE)
 _BLANK_RUN = re.compile(r"\n{3,}")
 _NBSP_OR_TAB = re.compile(rf"[\t{_NBSP}]")
 _SPACE_RUN = re.compile(r"\s+")
-_RENDER_DROP = re.compile(rf"[{_CONTROL}]")
 
 
 class RecordFormatError(ValueError):
@@ -331,16 +319,20 @@ def render_text(blocks: Iterable[Block], layout: Layout = "spaced") -> str:
     """Record text for ``blocks`` by the writer's rules (NFC, white space collapsed inside a
     block, no control characters, blank text blocks dropped, empty list items kept)."""
     marker = _marker(layout)
+    spaced = layout == "spaced"
     out: list[str] = []
     previous: BlockKind | None = None
     for block in blocks:
         body = _clean(block.text)
-        if not body and block.kind == "text":
+        kind = block.kind
+        if kind == "item":
+            body = f"{marker} {body}" if body else marker
+        elif not body:
             continue
         if previous is not None:
-            out.append(_separator(layout, previous, block))
-        out.append(f"{marker} {body}" if body and block.kind == "item" else body or marker)
-        previous = block.kind
+            out.append(_separator(previous, kind, block.spacing) if spaced else "\n")
+        out.append(body)
+        previous = kind
     if not out:
         raise RecordFormatError(None, "empty", "every block is blank")
     return "".join(out)
@@ -356,16 +348,15 @@ def _clean(text: str) -> str:
 
 def _clean_slow(text: str) -> str:
     # U+FEFF inside text is a zero-width no-break space, but at the start it would read as a BOM.
-    text = _RENDER_DROP.sub(" ", unicodedata.normalize("NFC", text.replace("\ufeff", "")))
+    text = _CONTROL_CHAR.sub(" ", unicodedata.normalize("NFC", text.replace("\ufeff", "")))
     return _SPACE_RUN.sub(" ", text).strip()
 
 
-def _separator(layout: Layout, previous: BlockKind, block: Block) -> str:
-    if layout == "compact":
-        return "\n"
-    if block.spacing == "auto":
-        return "\n\n" if _blank_by_rule(previous, block.kind) else "\n"
-    return "\n\n" if block.spacing == "blank" else "\n"
+def _separator(previous: BlockKind, kind: BlockKind, spacing: Spacing) -> str:
+    """What goes between two blocks in the spaced layout."""
+    if spacing == "auto":
+        return "\n\n" if _blank_by_rule(previous, kind) else "\n"
+    return "\n\n" if spacing == "blank" else "\n"
 
 
 def read_record(path: Path, *, repair: bool = False) -> RecordFile:
