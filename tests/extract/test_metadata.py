@@ -290,3 +290,111 @@ def test_tree_is_not_mutated() -> None:
     meta_of(html)
     read_metadata(tree, URL)
     assert tree.html == before
+
+
+# --- fallbacks on pages without machine-readable metadata ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "precision"),
+    [
+        ("publiziert am 25. September 2018", datetime(2018, 9, 25), "day"),
+        ("segunda-feira, 22 de janeiro de 2018 às 0:13", datetime(2018, 1, 22, 0, 13), "minute"),
+        ("30 avril 2015 à 07:19", datetime(2015, 4, 30, 7, 19), "minute"),
+        ("2016年10月14日07:17", datetime(2016, 10, 14, 7, 17), "minute"),
+        ("Posted 2018-09-28 17:32:05", datetime(2018, 9, 28, 17, 32, 5), "second"),
+    ],
+)
+def test_written_dates_in_several_languages(
+    text: str, expected: datetime, precision: str
+) -> None:
+    published = meta_of(page(body=f'<span class="pubdate">{text}</span>'), None).published
+    assert published is not None
+    assert (published.value, published.precision, published.source) == (
+        expected,
+        precision,
+        "text",
+    )
+
+
+def test_date_beside_the_byline_without_a_date_class() -> None:
+    body = '<div><span><a class="author-link">Ada Lovelace</a></span><span>25 May 2020</span></div>'
+    published = meta_of(page(body=body), None).published
+    assert published is not None and published.value == datetime(2020, 5, 25)
+
+
+def test_dotted_day_in_document_title_is_the_last_resort() -> None:
+    published = meta_of(page("<title>Story - 07.12.2017 - Paper</title>"), None).published
+    assert published is not None
+    assert (published.value, published.precision) == (datetime(2017, 12, 7), "day")
+
+
+def test_author_from_posted_on_line_but_not_from_prose() -> None:
+    body = '<div>Posted on <span class="postdate">May 2, 2019</span> by Admin</div>'
+    assert meta_of(page(body=body), None).authors == ("Admin",)
+    body = '<p>Five people were <span class="date">May 2, 2019</span> hurt by falling rocks.</p>'
+    assert meta_of(page(body=body), None).authors == ()
+
+
+def test_comment_form_author_field_is_not_a_byline() -> None:
+    body = '<div class="comment-form-author"><label>Name (required)</label></div>'
+    assert meta_of(page(body=body), None).authors == ()
+
+
+def test_organisation_author_gives_way_to_a_person_named_elsewhere() -> None:
+    blob = '{"@type": "NewsArticle", "author": {"@type": "Organization", "name": "Sky"}}'
+    with_person = page(jsonld(blob), '<p class="byline">Tom Gillespie</p>')
+    assert meta_of(with_person).authors == ("Tom Gillespie",)
+    assert meta_of(page(jsonld(blob))).authors == ("Sky",)
+
+
+def test_byline_parts_naming_the_site_are_dropped() -> None:
+    head = '<meta name="author" content="By Jill Disis, CNN Business">'
+    assert meta_of(page(head), "https://www.cnn.com/a").authors == ("Jill Disis",)
+    head = '<meta name="dc.creator" content="Mac &amp; i"><meta property="og:site_name" '
+    head += 'content="Mac &amp; i">'
+    assert meta_of(page(head)).authors == ()
+
+
+def test_byline_with_parenthesised_co_authors_in_another_language() -> None:
+    head = '<meta name="author" content="Martin Untersinger (avec Damien Leloup et Morgane Tual)">'
+    assert meta_of(page(head)).authors == ("Martin Untersinger", "Damien Leloup", "Morgane Tual")
+
+
+def test_jsonld_person_name_keeps_its_parentheses() -> None:
+    blob = '{"@type": "NewsArticle", "author": {"@type": "Person", "name": "Bruno (B.) Silva"}}'
+    assert meta_of(page(jsonld(blob))).authors == ("Bruno (B.) Silva",)
+
+
+def test_h1_with_an_extra_word_still_beats_the_document_title() -> None:
+    html = page(
+        "<title>Skyrim running speed how to raise it</title>",
+        "<h1>Skyrim (skyrim) running speed how to raise it</h1>",
+    )
+    assert meta_of(html).title == "Skyrim (skyrim) running speed how to raise it"
+
+
+def test_headline_that_merely_starts_with_the_site_name_is_kept() -> None:
+    head = "<title>The Guardian view on Hong Kong: a city on the brink | Opinion | The Guardian"
+    head += '</title><meta property="og:site_name" content="the Guardian">'
+    expected = "The Guardian view on Hong Kong: a city on the brink | Opinion"
+    assert meta_of(page(head)).title == expected
+
+
+LONG_SPANISH = (
+    "<p>El gobierno anunció el martes un nuevo plan para reducir la inflación, que según los "
+    "economistas consultados por este diario podría tardar meses en mostrar resultados. "
+    "La oposición criticó la medida y pidió que el ministro explique en el Congreso cómo se "
+    "financiará el programa, mientras los sindicatos convocaron a una marcha para el jueves.</p>"
+)
+
+
+def test_language_detected_from_running_text_when_undeclared() -> None:
+    extracted = meta_of(page(body="<ul><li>Inicio</li><li>Deportes</li></ul>" + LONG_SPANISH))
+    assert (extracted.language, extracted.language_source) == ("es", "detected")
+
+
+def test_language_not_detected_from_too_little_text_or_from_scripts() -> None:
+    assert meta_of(page(body="<p>Hola, mundo. Hasta luego.</p>")).language is None
+    script_cell = "<td><script>var a = {x: 1}; function f(b, c) { return b + c; }</script></td>"
+    assert meta_of(page(body=f"<table><tr>{script_cell * 20}</tr></table>")).language is None
