@@ -130,19 +130,20 @@ def site_of(url: str) -> str:
 
 
 def _canonical_host(url: str, hostname: str) -> str:
-    host = hostname.rstrip(".").lower()
-    if not host:
-        raise InvalidURL(url, "no host")
+    host = hostname.lower()
     if ":" in host:  # an IPv6 literal: urlsplit removed the brackets
         return f"[{host}]"
-    if host.isascii():
-        if not _ASCII_HOST.fullmatch(host):
-            raise InvalidURL(url, f"host {host!r} has characters a host name cannot have")
-        return host
-    try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError as exc:
-        raise InvalidURL(url, f"host is not a valid international name: {exc}") from None
+    if not host.isascii():
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError as exc:
+            raise InvalidURL(url, f"host is not a valid international name: {exc}") from None
+    host = host.rstrip(".")  # after IDNA, which maps full-width and ideographic dots to "."
+    if not host:
+        raise InvalidURL(url, "no host")
+    if not _ASCII_HOST.fullmatch(host):
+        raise InvalidURL(url, f"host {host!r} has characters a host name cannot have")
+    return host
 
 
 def _canonical_query(query: str, tracking: TrackingRules) -> str:

@@ -39,6 +39,7 @@ from ingest.urls import (
         ("http://example.com/?q=a+b&&flag", "http://example.com/?flag&q=a+b"),
         ("http://example.com/?", "http://example.com/"),
         ("http://b\u00fccher.example/", "http://xn--bcher-kva.example/"),
+        ("http://example\uff0ecom\uff0e/", "http://example.com/"),
         ("http://[::1]:8080/x", "http://[::1]:8080/x"),
         ("  http://example.com/a\n ", "http://example.com/a"),
     ],
@@ -138,3 +139,24 @@ def test_canonicalisation_is_idempotent(path: str) -> None:
         return
     assert canonicalize_url(once) == once
     assert record_id(once) == record_id("http://Example.com/" + path)
+
+
+_host_or_path = st.lists(
+    st.sampled_from(
+        list("aZ.-_~%:@[]?#/\\ \t\u00e9\u0130\u00df\uff0e\u3002")
+        + ["%2e", "%41", "%zz", "[::1]", "xn--", "%00", "\x00", "\ud800"]
+    ),
+    max_size=20,
+).map("".join)
+
+
+@given(host=_host_or_path, rest=_host_or_path, base=st.sampled_from([None, "http://b.example/x/y"]))
+def test_any_text_is_canonical_or_refused_with_invalid_url(
+    host: str, rest: str, base: str | None
+) -> None:
+    for url in ("http://" + host + "/" + rest, rest):
+        try:
+            once = canonicalize_url(url, base)
+        except InvalidURL:
+            continue
+        assert canonicalize_url(once) == once
