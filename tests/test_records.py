@@ -351,7 +351,7 @@ BLOCKS = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(blocks=BLOCKS, layout=st.sampled_from(["spaced", "compact"]))
 def test_rendered_text_is_always_a_valid_record(blocks: list[Block], layout: str) -> None:
     try:
@@ -364,7 +364,7 @@ def test_rendered_text_is_always_a_valid_record(blocks: list[Block], layout: str
     assert render_text(split_blocks(text, layout), layout) == text  # type: ignore[arg-type]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     texts=st.lists(st.text(st.characters(categories=["L", "N", "P"]), min_size=1), min_size=2),
     layout=st.sampled_from(["spaced", "compact"]),
@@ -384,7 +384,7 @@ def nearly_valid_texts(draw: st.DrawFn) -> str:
     return text[:at] + odd + text[at:]
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(text=nearly_valid_texts())
 def test_the_fast_check_agrees_with_the_line_by_line_scan(text: str) -> None:
     if "\ud800" in text:
@@ -422,3 +422,16 @@ def test_generator_changes_a_share_of_a_folder_under_the_same_names(tmp_path: Pa
     assert after.keys() == before.keys()
     assert sum(after[name] != before[name] for name in before) == 10
     assert all(isinstance(r, RecordFile) for r in iter_records(tmp_path))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=nearly_valid_texts())
+def test_repair_gives_a_valid_text_or_names_what_it_cannot_fix(text: str) -> None:
+    try:
+        repaired, repairs = repair_text(text)
+    except RecordFormatError as err:
+        assert err.reason in {"empty", "control_char", "not_utf8"}
+        return
+    assert validate_text(repaired) == []
+    assert bool(repairs) == (repaired != text)
+    assert repair_text(repaired) == (repaired, ())
