@@ -76,6 +76,8 @@ def iter_xml(document: bytes, url: str) -> Iterator[XMLEvent]:
         raise ForbiddenXML(url, f"refused XML: {type(exc).__name__}") from None
     except ParseError as exc:
         raise MalformedDocument(url, f"malformed XML: {exc}") from None
+    except (LookupError, ValueError) as exc:  # e.g. encoding="bogus" in the XML declaration
+        raise MalformedDocument(url, f"unreadable XML: {exc}") from None
 
 
 def local_name(element: Element) -> str:

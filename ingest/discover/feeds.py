@@ -22,13 +22,16 @@ MAX_FEED_BYTES = 8 * 1024 * 1024
 """Default cap on a feed body (after gunzip); real feeds are a few hundred kilobytes."""
 
 _ATOM = "http://www.w3.org/2005/Atom"
+_ATOM_03 = "http://purl.org/atom/ns#"  # Atom 0.3, still served by old blog engines
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_PUBLISHED = ("published", "pubDate", "date", "issued")
 _FEED_ROOTS = {"rss", "RDF", "feed", "channel"}
 _ENTRY_TAGS = {"item", "entry"}
 # Namespaces whose <item>/<entry> are feed entries; others (e.g. media:) are ignored.
 _ENTRY_NAMESPACES = {
     "",
     _ATOM,
+    _ATOM_03,
     "http://purl.org/rss/1.0/",
     "http://my.netscape.com/rdf/simple/0.9/",
     "http://backend.userland.com/rss2",
@@ -71,11 +74,12 @@ def _entry(
     item: Element, base: str, source: str, feed_url: str, on_reject: RejectHandler
 ) -> DiscoveredURL | None:
     fields = _fields(item)
-    link = _atom_link(item) if namespace_of(item) == _ATOM else _rss_link(item, fields)
+    is_atom = namespace_of(item) in (_ATOM, _ATOM_03)
+    link = _atom_link(item) if is_atom else _rss_link(item, fields)
     url = canonical_or_reject(link, base, feed_url, on_reject)
     if url is None:
         return None
-    published = fields.get("published") or fields.get("pubDate") or fields.get("date")
+    published = next((fields[k] for k in _PUBLISHED if k in fields), None)
     updated = fields.get("updated") or fields.get("modified")
     extra = {key: fields[key] for key in ("guid", "id", "creator", "author") if key in fields}
     return DiscoveredURL(
@@ -94,7 +98,8 @@ def _fields(item: Element) -> dict[str, str]:
     for child in item:
         name = local_name(child)
         if name == "author":  # Atom nests the name; RSS has plain text
-            text = text_of(child.find(f"{{{_ATOM}}}name")) or text_of(child)
+            names = [c for c in child if local_name(c) == "name"]
+            text = text_of(names[0]) if names else text_of(child)
         else:
             text = text_of(child)
         if text and name not in fields:
@@ -117,7 +122,7 @@ def _rss_link(item: Element, fields: Mapping[str, str]) -> str | None:
 def _atom_link(entry: Element) -> str | None:
     """The alternate link, preferring HTML; falling back to an http(s) `<id>`."""
     candidates: list[tuple[int, str]] = []
-    for link in entry.findall(f"{{{_ATOM}}}link"):
+    for link in (child for child in entry if local_name(child) == "link"):
         href = link.get("href")
         if not href or link.get("rel", "alternate") != "alternate":
             continue
@@ -125,5 +130,5 @@ def _atom_link(entry: Element) -> str | None:
         candidates.append((0 if prefers_html else 1, urljoin(link.get(_XML_BASE, ""), href)))
     if candidates:
         return min(candidates, key=lambda pair: pair[0])[1]
-    entry_id = text_of(entry.find(f"{{{_ATOM}}}id"))
+    entry_id = next((text_of(c) for c in entry if local_name(c) == "id"), None)
     return entry_id if entry_id and entry_id.startswith(("http://", "https://")) else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import time
+import zlib
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -141,6 +142,25 @@ def test_gzipped_feed_and_leading_whitespace() -> None:
     assert len(entries) == 4
 
 
+def test_declared_latin1_feed_and_atom_03() -> None:
+    latin1 = (
+        b'<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><item>'
+        b"<title>Caf\xe9 cr\xe8me</title><link>https://a.example/caf%C3%A9</link></item>"
+        b"</channel></rss>"
+    )
+    [entry] = parse_feed(latin1, FEED_URL)
+    assert entry.title == "Café crème"
+    atom03 = b"""<feed version="0.3" xmlns="http://purl.org/atom/ns#"><entry>
+      <title>Old engine</title><link rel="alternate" type="text/html" href="http://old.example/p/1"/>
+      <issued>2004-02-01T10:00:00Z</issued><modified>2004-02-02T10:00:00Z</modified>
+      <author><name>Someone</name></author></entry></feed>"""
+    [old] = parse_feed(atom03, "http://old.example/atom.xml")
+    assert old.url == "http://old.example/p/1"
+    assert old.published_at == datetime(2004, 2, 1, 10, 0, tzinfo=UTC)
+    assert old.lastmod == datetime(2004, 2, 2, 10, 0, tzinfo=UTC)
+    assert old.extra["author"] == "Someone"
+
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE rss [
  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
@@ -187,7 +207,11 @@ def test_feed_over_the_cap_is_refused_unread() -> None:
 
 
 def test_gzip_bomb_feed_is_refused() -> None:
-    bomb = gzip.compress(b"<rss><channel>" + b" " * (64 * 1024 * 1024), compresslevel=9)
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)  # one gzip member, built in 1 MiB steps
+    chunks = [packer.compress(b"<rss><channel>")]
+    chunks += [packer.compress(b" " * 1024 * 1024) for _ in range(64)]
+    bomb = b"".join(chunks) + packer.flush()
+    assert len(bomb) < 512 * 1024  # over 100:1
     with pytest.raises(DocumentTooLarge):
         parse_feed(bomb, FEED_URL, max_bytes=1024 * 1024)
 
@@ -200,6 +224,7 @@ def test_gzip_bomb_feed_is_refused() -> None:
         (b"", "malformed XML"),
         (b"<rss>" + b"<x>" * 200, "nested deeper"),
         (b"\x1f\x8b\x08\x00garbage", "gzip"),
+        (b"<?xml version='1.0' encoding='bogus'?><rss/>", "unknown encoding"),
     ],
 )
 def test_malformed_documents_name_the_feed(body: bytes, reason: str) -> None:
