@@ -1,6 +1,7 @@
 """Accuracy of read_metadata on the hand-checked pages: title, authors, published day, language.
 
 Usage: .venv/bin/python bench/metadata_accuracy.py [--truth FILE] [--pages DIR] [--verbose]
+       [--speed-dir DIR ...]   also print read_metadata's CPU time per page over saved pages
 """
 
 from __future__ import annotations
@@ -8,8 +9,10 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import re
 import sys
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,6 +23,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ingest.extract.metadata import read_metadata
 from ingest.extract.model import Extracted
+from ingest.fetch import decode_html
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_TRUTH = HERE.parent / "tests" / "extract" / "metadata_truth.json"
@@ -44,8 +48,7 @@ def load_truth(path: Path) -> list[dict[str, Any]]:
 
 def extract_page(entry: dict[str, Any], pages_dir: Path) -> Extracted:
     raw = gzip.decompress((pages_dir / entry["set"] / f"{entry['id']}.html.gz").read_bytes())
-    # The benchmark pages are UTF-8 (README of the benchmark data).
-    tree = LexborHTMLParser(raw.decode("utf-8", errors="replace"))
+    tree = LexborHTMLParser(decode_html(raw, None)[0])
     return read_metadata(tree, entry.get("url"))
 
 
@@ -103,6 +106,31 @@ def accuracy(outcomes: list[Outcome], field: str) -> float:
     return sum(outcome.correct for outcome in mine) / len(mine)
 
 
+def speed(html_dir: Path, rounds: int = 3) -> tuple[int, float, float]:
+    """Pages read, and CPU µs per page for parsing and for read_metadata (best of `rounds`)."""
+    paths = sorted(html_dir.glob("*.html.gz")) + sorted(html_dir.glob("*.html"))
+    pages = []
+    for path in paths:
+        raw = path.read_bytes()
+        pages.append(decode_html(gzip.decompress(raw) if path.suffix == ".gz" else raw, None)[0])
+    if pages:
+        read_metadata(LexborHTMLParser(pages[0]), None)  # loads the language model once
+    best_parse = best_meta = float("inf")
+    for _ in range(rounds):
+        trees, parse_time = [], 0.0
+        for html in pages:
+            start = time.process_time()
+            trees.append(LexborHTMLParser(html))
+            parse_time += time.process_time() - start
+        start = time.process_time()
+        for tree in trees:
+            read_metadata(tree, None)
+        best_meta = min(best_meta, time.process_time() - start)
+        best_parse = min(best_parse, parse_time)
+    count = max(len(pages), 1)
+    return len(pages), best_parse / count * 1e6, best_meta / count * 1e6
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--truth", type=Path, default=DEFAULT_TRUTH)
@@ -113,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
         help="folder with <set>/<id>.html.gz (default: beside the truth file, in pages/)",
     )
     parser.add_argument("--verbose", action="store_true", help="list every wrong value")
+    parser.add_argument(
+        "--speed-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="folder of *.html / *.html.gz pages to time read_metadata on (repeatable); "
+        "e.g. ../shared/bench/extraction/zyte-dev/html, or $NEWSDESK_BENCH_DATA/zyte-dev/html",
+    )
     args = parser.parse_args(argv)
     if not args.truth.is_file():
         print(f"truth file not found: {args.truth}", file=sys.stderr)
@@ -130,9 +166,24 @@ def main(argv: list[str] | None = None) -> int:
     for field in FIELDS:
         right = sum(o.correct for o in outcomes if o.field == field)
         print(f"{field:10s} {right:3d}/{len(truth)}  {accuracy(outcomes, field):.3f}")
-    print(
-        json.dumps({f"{field}_accuracy": round(accuracy(outcomes, field), 3) for field in FIELDS})
-    )
+    figures: dict[str, float] = {
+        f"{field}_accuracy": round(accuracy(outcomes, field), 3) for field in FIELDS
+    }
+    for html_dir in args.speed_dir:
+        if not html_dir.is_dir():
+            print(
+                f"speed: no such folder {html_dir} (the benchmark pages are not part of the "
+                "repository; pass the folder that holds them)",
+                file=sys.stderr,
+            )
+            return 2
+        count, parse_us, meta_us = speed(html_dir)
+        print(
+            f"speed {html_dir}: {count} pages, parse {parse_us:.0f} µs/page, read_metadata "
+            f"{meta_us:.0f} µs/page (CPU, best of 3, load average {os.getloadavg()[0]:.1f})"
+        )
+        figures[f"read_metadata_us_{html_dir.parent.name or html_dir.name}"] = round(meta_us)
+    print(json.dumps(figures))
     return 0
 
 

@@ -115,7 +115,7 @@ def _entry_name(entry: Any) -> str | None:
 
 def _markup_names(nodes: PageNodes) -> list[str]:
     names: list[str] = []
-    authors = [node for node in nodes.microdata if _has_itemprop(node, "author")]
+    authors = [node for node, props in nodes.microdata if "author" in props]
     for node in authors[:_MAX_MARKUP_NODES]:
         inner = node.css_first('[itemprop~="name" i]')
         target = inner if inner is not None else node
@@ -123,10 +123,6 @@ def _markup_names(nodes: PageNodes) -> list[str]:
     for node in nodes.author_links[:_MAX_MARKUP_NODES]:
         names.append(_text(node))
     return [name for name in names if name]
-
-
-def _has_itemprop(node: LexborNode, prop: str) -> bool:
-    return prop in (node.attributes.get("itemprop") or "").lower().split()
 
 
 def _short_texts(candidates: list[LexborNode]) -> list[str]:

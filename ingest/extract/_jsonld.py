@@ -97,9 +97,11 @@ def _loads(raw: str) -> Any:
             text = text[len(opener) : -len(closer)].strip()
     if not text:
         return None
-    for attempt in (text, _TRAILING_COMMA.sub(r"\1", text), html.unescape(text)):
+    # The repairs run only after a failure: most blocks are valid and some are large.
+    repairs = (lambda: text, lambda: _TRAILING_COMMA.sub(r"\1", text), lambda: html.unescape(text))
+    for repair in repairs:
         try:
-            return json.loads(attempt, strict=False)
+            return json.loads(repair(), strict=False)
         except (ValueError, RecursionError):
             continue
     return None

@@ -12,7 +12,7 @@ from ingest.extract._scan import PageNodes
 
 # A page with more tags than this is hostile or broken; the head's tags come first anyway.
 MAX_TAGS = 2_000
-_KEY_ATTRIBUTES = ("property", "name", "itemprop", "http-equiv")
+_KEY_ATTRIBUTES = frozenset({"property", "name", "itemprop", "http-equiv"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +50,10 @@ def read_head_tags(nodes: PageNodes) -> HeadTags:
         content = " ".join(content.split())
         if not content:
             continue
-        for attribute in _KEY_ATTRIBUTES:
-            for key in (attrs.get(attribute) or "").lower().split():
-                meta.setdefault(key, []).append(content)
+        for attribute, names in attrs.items():
+            if names and attribute in _KEY_ATTRIBUTES:
+                for key in names.lower().split():
+                    meta.setdefault(key, []).append(content)
     links: dict[str, list[str]] = {}
     for attrs in nodes.links[:MAX_TAGS]:
         href = (attrs.get("href") or "").strip()

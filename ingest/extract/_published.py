@@ -5,6 +5,8 @@ Each found date keeps its source and precision; a missing date stays None.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from selectolax.lexbor import LexborNode
 
 from ingest.extract._dates import parse_date, parse_dotted_date, parse_text_date, parse_url_date
@@ -14,6 +16,8 @@ from ingest.extract._scan import PageNodes
 from ingest.extract.model import DateSource, DateValue
 
 _MAX_NODES = 20
+PUBLISHED = ("datePublished", "dateCreated")
+MODIFIED = ("dateModified",)
 _MAX_TEXT_CHARS = 200
 _MAX_ANCESTORS = 40
 PUBLISHED_META = (
@@ -65,17 +69,11 @@ def read_published(
     nodes: PageNodes, tags: HeadTags, jsonld: JsonLd, url: str | None
 ) -> DateValue | None:
     """The publication date from the most reliable source that states one."""
-    article = jsonld.article or {}
-    found = _first_parsed(
-        (article.get("datePublished"), "json-ld"),
-        (article.get("dateCreated"), "json-ld"),
-        *((value, "meta") for value in tags.all(*PUBLISHED_META)),
-        *((value, "time") for value in _marked_up(nodes, "datePublished")),
-    )
+    found = _first_parsed(_declared(nodes, tags, jsonld, PUBLISHED, PUBLISHED_META))
     if found is not None:
         return found
     url_day = parse_url_date(url) if url else None
-    timed = _first_parsed(*((value, "time") for value in _time_elements(nodes)))
+    timed = _first_parsed((value, "time") for value in _time_elements(nodes))
     # An undeclared <time> may be a teaser's or the site clock's; trust it when the URL agrees.
     if timed is not None and (url_day is None or timed.value.date() == url_day.date()):
         return timed
@@ -85,15 +83,23 @@ def read_published(
 
 
 def read_modified(nodes: PageNodes, tags: HeadTags, jsonld: JsonLd) -> DateValue | None:
+    return _first_parsed(_declared(nodes, tags, jsonld, MODIFIED, MODIFIED_META))
+
+
+def _declared(
+    nodes: PageNodes, tags: HeadTags, jsonld: JsonLd, props: tuple[str, ...], keys: tuple[str, ...]
+) -> Iterator[tuple[object, DateSource]]:
+    """Dates the page declares, best source first; lazy, so later sources cost nothing."""
     article = jsonld.article or {}
-    return _first_parsed(
-        (article.get("dateModified"), "json-ld"),
-        *((value, "meta") for value in tags.all(*MODIFIED_META)),
-        *((value, "time") for value in _marked_up(nodes, "dateModified")),
-    )
+    for prop in props:
+        yield article.get(prop), "json-ld"
+    for value in tags.all(*keys):
+        yield value, "meta"
+    for value in _marked_up(nodes, props[0]):
+        yield value, "time"
 
 
-def _first_parsed(*candidates: tuple[object, DateSource]) -> DateValue | None:
+def _first_parsed(candidates: Iterable[tuple[object, DateSource]]) -> DateValue | None:
     for raw, source in candidates:
         if isinstance(raw, list):
             raw = raw[0] if raw else None
@@ -105,16 +111,15 @@ def _first_parsed(*candidates: tuple[object, DateSource]) -> DateValue | None:
     return None
 
 
-def _marked_up(nodes: PageNodes, prop: str) -> list[str]:
+def _marked_up(nodes: PageNodes, prop: str) -> Iterator[str]:
     # <meta itemprop> is already among the head tags; this finds <time>/<span> microdata.
-    values = []
     wanted = prop.lower()
-    for node in nodes.microdata:
-        attrs = node.attributes
-        if wanted not in (attrs.get("itemprop") or "").lower().split():
-            continue
-        values.append(attrs.get("datetime") or attrs.get("content") or _text(node))
-    return [value for value in values if value]
+    for node, props in nodes.microdata:
+        if wanted in props:
+            attrs = node.attrs
+            value = attrs.get("datetime") or attrs.get("content") or _text(node)
+            if value:
+                yield value
 
 
 def _time_elements(nodes: PageNodes) -> list[str]:

@@ -46,7 +46,8 @@ class PageNodes:
     scripts: list[LexborNode] = field(default_factory=list)
     headings: list[LexborNode] = field(default_factory=list)
     times: list[LexborNode] = field(default_factory=list)
-    microdata: list[LexborNode] = field(default_factory=list)
+    # Elements with an itemprop, and their property names lower-cased.
+    microdata: list[tuple[LexborNode, frozenset[str]]] = field(default_factory=list)
     author_links: list[LexborNode] = field(default_factory=list)
     title: LexborNode | None = None
     base: LexborNode | None = None
@@ -110,6 +111,8 @@ def scan(tree: LexborHTMLParser) -> PageNodes:
             found.base = found.base or node
         elif tag == "a" and "author" in (node.attrs.get("rel") or "").lower().split():
             found.author_links.append(node)
-        if tag not in _NEVER_MICRODATA and "itemprop" in node.attrs:
-            found.microdata.append(node)
+        if tag not in _NEVER_MICRODATA:
+            itemprop = node.attrs.get("itemprop")
+            if itemprop:
+                found.microdata.append((node, frozenset(itemprop.lower().split())))
     return found

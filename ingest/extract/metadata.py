@@ -183,11 +183,14 @@ def _tags(tags: HeadTags, article: dict[str, Any]) -> tuple[str, ...]:
     seen: set[str] = set()
     found: list[str] = []
     for value in raw:
-        for part in value.split(","):
+        # Some pages stuff thousands of keywords into one tag; only the first few are read.
+        for part in value.split(",", MAX_TAGS)[:MAX_TAGS]:
             tag = " ".join(part.split())
             if tag and len(tag) <= 100 and tag.casefold() not in seen:
                 seen.add(tag.casefold())
                 found.append(tag)
+        if len(found) >= MAX_TAGS:
+            break
     return tuple(found[:MAX_TAGS])
 
 
