@@ -40,16 +40,17 @@ def extract_links(
 ) -> list[str]:
     """Canonical http(s) links of `<a href>` / `<area href>` on the page, in page order, once each.
 
-    Honours `<base href>`. Skips the page itself, other schemes (mailto, javascript, tel, …),
-    asset files, and with `same_site` links to another site (`www.` ignored). A link must match
-    one `include` pattern when any are given, and no `exclude` pattern (`re.search`).
+    Honours `<base href>`; raises `InvalidURL` if `page_url` itself is not usable. Skips the
+    page itself, other schemes (mailto, javascript, tel, …), asset files, and with `same_site`
+    links to another site (`www.` ignored). A link must match one `include` pattern when any
+    are given, and no `exclude` pattern (`re.search`).
     """
     includes, excludes = _compile(include), _compile(exclude)
     tree = LexborHTMLParser(html)
     base_node = tree.css_first("base[href]")
     base = _resolve(base_node.attributes.get("href"), page_url) if base_node else None
-    page = _resolve(page_url, page_url)
-    page_site = site_of(page) if page else None
+    page = canonicalize_url(page_url)  # an unusable page URL is the caller's error: raise
+    page_site = site_of(page)
     found: dict[str, None] = {}
     for node in tree.css("a[href], area[href]"):
         url = _resolve(node.attributes.get("href"), base or page_url)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from ingest.discover import LinkFollowPolicy, Rejected, extract_links, parse_url_list
+from ingest.urls import InvalidURL
 
 PAGE_URL = "https://www.news.example/world/index.html"
 
@@ -58,6 +59,11 @@ def test_base_href_is_honoured() -> None:
     assert extract_links(html, "https://news.example/x") == [
         "https://news.example/archive/2020/old"
     ]
+
+
+def test_extract_links_refuses_an_unusable_page_url() -> None:
+    with pytest.raises(InvalidURL):
+        extract_links(PAGE, "file:///tmp/page.html")
 
 
 def test_parse_url_list_skips_comments_and_reports_bad_lines() -> None:
