@@ -103,6 +103,9 @@ class Fetcher:
             follow_redirects=False,
             headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
+        # A crawler keeps no cookies (one site's must not follow us to another), and reading
+        # them costs about 0.1 ms of CPU per response in httpx (docs/fetching.md).
+        self._client.cookies.extract_cookies = _keep_no_cookies  # type: ignore[method-assign]
         return self
 
     async def __aexit__(
@@ -120,13 +123,25 @@ class Fetcher:
         req = FetchRequest(request) if isinstance(request, str) else request
         clock = _Clock()
         try:
-            controller = retrying(self.settings.retries)
-            controller.sleep = clock.sleep  # type: ignore[method-assign]
-            attempt: Attempt = await controller(self._attempt, req, clock)
+            attempt = await self._attempt(req, clock)
+            if attempt.retryable and self.settings.retries.max_attempts > 1:
+                attempt = await self._retry(req, clock, attempt)
         except Exception as exc:  # a bug must not end a batch; it is logged and reported
             log.exception("unexpected error fetching %s", req.url)
             attempt = failed(Outcome.CONNECTION_ERROR, req.url, f"internal error: {exc!r}")
         return self._result(req, attempt, clock)
+
+    async def _retry(self, req: FetchRequest, clock: _Clock, first: Attempt) -> Attempt:
+        """Let tenacity decide on further attempts; the first one ran without it, since
+        building a controller per URL costs more CPU than the fetch when nothing fails."""
+        pending = [first]
+
+        async def attempt() -> Attempt:
+            return pending.pop() if pending else await self._attempt(req, clock)
+
+        controller = retrying(self.settings.retries)
+        controller.sleep = clock.sleep  # type: ignore[method-assign]
+        return await controller(attempt)
 
     async def fetch_many(
         self, requests: Iterable[FetchRequest | str] | AsyncIterable[FetchRequest | str]
@@ -192,7 +207,7 @@ class Fetcher:
                 return failed(Outcome.TOO_MANY_REDIRECTS, url, reason).with_redirects(redirects)
         except (Exception, TimeoutError) as exc:
             return from_exception(exc, url).with_redirects(redirects)
-        return hop.with_redirects(redirects)
+        return hop.with_redirects(redirects) if redirects else hop
 
     async def _hop(
         self, req: FetchRequest, url: str, clock: _Clock, conditional: bool
@@ -231,7 +246,7 @@ class Fetcher:
 
     async def _answer(self, req: FetchRequest, url: str, response: httpx.Response) -> Attempt | str:
         status = response.status_code
-        headers = dict(response.headers.items())
+        headers = _header_dict(response.headers)
         if status in _REDIRECTS and "location" in headers:
             try:
                 return str(response.url.join(headers["location"]))
@@ -320,6 +335,19 @@ class Fetcher:
             kind=req.kind,
             meta=req.meta,
         )
+
+
+def _keep_no_cookies(response: httpx.Response) -> None:
+    return None
+
+
+def _header_dict(headers: httpx.Headers) -> dict[str, str]:
+    """Lower-case names, repeated headers joined by commas (from the raw pairs: cheaper)."""
+    merged: dict[str, str] = {}
+    for raw_name, raw_value in headers.raw:
+        name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
+        merged[name] = f"{merged[name]}, {value}" if name in merged else value
+    return merged
 
 
 async def _aiter(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
 import httpx
+import yarl
 
 from ingest.fetch._guard import AddressPolicy, GuardedResolver
 from ingest.fetch.errors import BlockedAddress, InvalidURL
@@ -44,6 +46,18 @@ def _mapped_errors() -> Iterator[None]:
         raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
     except TimeoutError as exc:
         raise httpx.ReadTimeout("timed out") from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _timeout(
+    connect: float | None, read: float | None, pool: float | None
+) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(sock_connect=connect, sock_read=read, connect=pool)
+
+
+def _client_timeout(extension: dict[str, float | None]) -> aiohttp.ClientTimeout:
+    """aiohttp's timeout for httpx's timeout extension (one object per distinct setting)."""
+    return _timeout(extension.get("connect"), extension.get("read"), extension.get("pool"))
 
 
 class _Body(httpx.AsyncByteStream):
@@ -86,20 +100,19 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:
             self._session = self._open()
-        timeout = request.extensions.get("timeout", {})
+        timeout = _client_timeout(request.extensions.get("timeout", {}))
         with _mapped_errors():
             response = await self._session.request(
                 request.method,
-                str(request.url),
-                headers=list(request.headers.multi_items()),
+                # httpx has already percent-encoded the URL; yarl need not do it again.
+                yarl.URL(str(request.url), encoded=True),
+                headers=[
+                    (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers.raw
+                ],
                 data=request.content or None,
                 allow_redirects=False,
                 compress=None,
-                timeout=aiohttp.ClientTimeout(
-                    sock_connect=timeout.get("connect"),
-                    sock_read=timeout.get("read"),
-                    connect=timeout.get("pool"),
-                ),
+                timeout=timeout,
             )
         return httpx.Response(
             status_code=response.status,

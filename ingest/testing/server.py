@@ -12,6 +12,7 @@ import asyncio
 import functools
 import ipaddress
 import mimetypes
+import os
 import socket
 import struct
 import threading
@@ -100,6 +101,7 @@ class LocalServer:
         port: int = 0,
         root: Path | None = None,
         log_requests: bool = True,
+        fail_once_percent: int = 0,
     ) -> None:
         if not hosts or not all(_is_loopback(h) for h in hosts):
             raise ValueError(f"LocalServer binds loopback addresses only, not {hosts}")
@@ -107,6 +109,8 @@ class LocalServer:
         self.port = port
         self.root = root.resolve() if root else None
         self._log_requests = log_requests
+        # This share of paths (chosen by a stable hash) answers 503 to its first request.
+        self._fail_once_percent = fail_once_percent
         self._state = _State()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -276,6 +280,9 @@ class LocalServer:
         """Answer one request; False when the connection must not be reused."""
         if request.path.startswith("/_fault/"):
             return await self._faults.answer(request, writer)
+        if self._fails_once(request.path):
+            await send(writer, request, 503, b"try again", [("Content-Type", "text/plain")])
+            return True
         with self._state.lock:
             route = self._state.routes.get(request.target) or self._state.routes.get(request.path)
         if route is None and self.root is not None:
@@ -284,6 +291,11 @@ class LocalServer:
             route = Route(b"not found", "text/plain", 404)
         await send(writer, request, *_conditional(route, request.headers))
         return True
+
+    def _fails_once(self, path: str) -> bool:
+        if zlib.crc32(path.encode()) % 100 >= self._fail_once_percent:
+            return False
+        return self.count(f"once:{path}") == 1
 
 
 def _conditional(route: Route, headers: Mapping[str, str]) -> tuple[int, bytes, list]:
@@ -303,12 +315,32 @@ def _file_route(root: Path, path: str) -> Route | None:
     candidate = (root / path.lstrip("/")).resolve()
     if candidate.is_dir():
         candidate = candidate / "index.html"
-    if not candidate.is_relative_to(root) or not candidate.is_file():
+    if not candidate.is_relative_to(root):
+        return None
+    try:
+        stat = candidate.stat()
+    except OSError:
+        return None
+    if not candidate.is_file():
         return None
     kind = mimetypes.guess_type(candidate.name)[0] or "application/octet-stream"
     if kind.startswith("text/"):
         kind += "; charset=utf-8"
-    return Route(candidate.read_bytes(), kind)
+    return Route(_file_bytes(candidate, stat), kind)
+
+
+_FILES: dict[tuple[int, int, int], bytes] = {}
+
+
+def _file_bytes(path: Path, stat: os.stat_result) -> bytes:
+    """File contents, cached by file identity: the benchmark's pages are hard links to a few."""
+    key = (stat.st_dev, stat.st_ino, stat.st_mtime_ns)
+    data = _FILES.get(key)
+    if data is None:
+        if len(_FILES) >= 256:
+            _FILES.clear()
+        data = _FILES[key] = path.read_bytes()
+    return data
 
 
 async def _read_head(reader: asyncio.StreamReader) -> _Request | None:
@@ -538,8 +570,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
     parser.add_argument("--port", type=int, default=8080)
     parser.add_argument("--root", type=Path, default=None, help="directory of static files")
+    parser.add_argument(
+        "--fail-once-percent", type=int, default=0, help="share of paths answering 503 once"
+    )
     args = parser.parse_args(argv)
-    server = LocalServer(hosts=(args.host,), port=args.port, root=args.root, log_requests=False)
+    server = LocalServer(
+        hosts=(args.host,),
+        port=args.port,
+        root=args.root,
+        log_requests=False,
+        fail_once_percent=args.fail_once_percent,
+    )
 
     def announce() -> None:
         print(f"serving on {server.base_url}", flush=True)

@@ -1,0 +1,150 @@
+"""One client run of the fetch benchmark, in a process of its own so CPU and RSS are its own.
+
+`python bench/fetch_clients.py CLIENT CONCURRENCY BASE_URL COUNT` prints one JSON line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+# Imported before the clock starts, so no client pays for its imports.
+import aiohttp  # noqa: E402
+import httpx  # noqa: E402
+import scrapy  # noqa: E402
+from httpx_aiohttp import AiohttpTransport  # noqa: E402
+from scrapy.crawler import CrawlerProcess  # noqa: E402
+
+from ingest.fetch import Fetcher, Politeness  # noqa: E402
+from ingest.fetch._guard import AddressPolicy  # noqa: E402
+from ingest.fetch._transport import AiohttpTransport as NewsdeskTransport  # noqa: E402
+from ingest.testing import loopback_settings  # noqa: E402
+
+
+async def _pool(urls: list[str], concurrency: int, get: Callable[[str], Awaitable[int]]) -> int:
+    """Run `get` over `urls` with `concurrency` workers; returns how many answered 200."""
+    queue = iter(urls)
+    ok = 0
+
+    async def worker() -> None:
+        nonlocal ok
+        for url in queue:
+            status = await get(url)  # not `ok += await ...`: that reads `ok` before awaiting
+            ok += status == 200
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return ok
+
+
+async def run_aiohttp(urls: list[str], concurrency: int) -> int:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def get(url: str) -> int:
+            async with session.get(url) as response:
+                await response.read()
+                return response.status
+
+        return await _pool(urls, concurrency, get)
+
+
+async def _run_httpx(urls: list[str], concurrency: int, transport: object | None) -> int:
+    async with httpx.AsyncClient(transport=transport) as client:  # type: ignore[arg-type]
+
+        async def get(url: str) -> int:
+            response = await client.get(url)
+            return response.status_code
+
+        return await _pool(urls, concurrency, get)
+
+
+async def run_httpx(urls: list[str], concurrency: int) -> int:
+    return await _run_httpx(urls, concurrency, None)
+
+
+async def run_httpx_aiohttp(urls: list[str], concurrency: int) -> int:
+    return await _run_httpx(urls, concurrency, AiohttpTransport())
+
+
+async def run_httpx_newsdesk_transport(urls: list[str], concurrency: int) -> int:
+    policy = AddressPolicy(allow_private=True)
+    return await _run_httpx(
+        urls, concurrency, NewsdeskTransport(max_connections=100, policy=policy)
+    )
+
+
+async def run_newsdesk(urls: list[str], concurrency: int) -> int:
+    settings = loopback_settings(
+        concurrency=concurrency,
+        per_host=concurrency,
+        respect_robots=False,
+        # A local benchmark server: no adaptive slow-down after the injected 503s.
+        politeness=Politeness(throttle_delay_s=0.0),
+    )
+    async with Fetcher(settings) as fetcher:
+        return sum([result.ok async for result in fetcher.fetch_many(urls)])
+
+
+def run_scrapy(urls: list[str], concurrency: int) -> int:
+    counts = {"ok": 0}
+
+    class Pages(scrapy.Spider):
+        name = "pages"
+        custom_settings = {"RETRY_ENABLED": False}
+
+        async def start(self):  # type: ignore[override]
+            for url in urls:
+                yield scrapy.Request(url, dont_filter=True)
+
+        def parse(self, response):  # type: ignore[override]
+            counts["ok"] += response.status == 200 and len(response.body) > 0
+
+    process = CrawlerProcess(
+        settings={
+            "CONCURRENT_REQUESTS": concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            "DOWNLOAD_DELAY": 0,
+            "AUTOTHROTTLE_ENABLED": False,
+            "ROBOTSTXT_OBEY": False,
+            "COOKIES_ENABLED": False,
+            "TELNETCONSOLE_ENABLED": False,
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    process.crawl(Pages)
+    process.start()
+    return counts["ok"]
+
+
+ASYNC_CLIENTS = {
+    "newsdesk": run_newsdesk,
+    "aiohttp": run_aiohttp,
+    "httpx": run_httpx,
+    "httpx+httpx-aiohttp": run_httpx_aiohttp,
+    "httpx+newsdesk-transport": run_httpx_newsdesk_transport,
+}
+CLIENTS = (*ASYNC_CLIENTS, "scrapy")
+
+
+def main() -> None:
+    client, concurrency, base, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+    urls = [f"{base}/p/{n}.html" for n in range(count)]
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if client == "scrapy":
+        ok = run_scrapy(urls, concurrency)
+    else:
+        ok = asyncio.run(ASYNC_CLIENTS[client](urls, concurrency))
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"ok": ok, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_mb}))
+
+
+if __name__ == "__main__":
+    main()
