@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ingest.article import Article
+import duckdb
+
+from ingest.article import Article, content_hash
 from ingest.records import RecordFile, RecordFormatError, read_record
-from storage.articles import AppendResult, append_articles
+from storage.articles import AppendResult, append_articles_in_transaction
+from storage.record_files import (
+    FileStat,
+    LoadedFile,
+    find_unmodified,
+    remember_files,
+    touch_unmodified,
+)
 from storage.warehouse import Warehouse
 
 DEFAULT_BATCH = 5000
@@ -35,6 +45,7 @@ class BackfillReport:
     new: int = 0
     unchanged: int = 0
     changed: int = 0
+    unmodified: int = 0  # of `unchanged`: skipped unread, same size and mtime as last time
     rejected_count: int = 0
     rejected: list[Rejection] = field(default_factory=list)
 
@@ -43,6 +54,7 @@ class BackfillReport:
         self.new += other.new
         self.unchanged += other.unchanged
         self.changed += other.changed
+        self.unmodified += other.unmodified
         self.rejected_count += other.rejected_count
         room = MAX_LISTED_REJECTIONS - len(self.rejected)
         self.rejected.extend(other.rejected[: max(room, 0)])
@@ -58,6 +70,7 @@ class BackfillReport:
             "new": self.new,
             "unchanged": self.unchanged,
             "changed": self.changed,
+            "unmodified": self.unmodified,
             "rejected": self.rejected_count,
         }
 
@@ -72,15 +85,86 @@ def iter_batches(folder: Path, size: int = DEFAULT_BATCH) -> Iterator[list[Path]
 
 
 def record_to_article(record: RecordFile, source: str) -> Article:
-    first_line = next((line for line in record.text.split("\n") if line.strip()), None)
+    """A backfilled record; its title is its first line (for extracted records, the headline)."""
+    first_line = record.text.partition("\n")[0].strip()
     return Article(
         id=record.id,
         text=record.text,
         layout=record.layout,
         seq=record.seq,
-        title=first_line.strip() if first_line else None,
+        title=first_line or None,
         source=source,
     )
+
+
+@dataclass(slots=True)
+class _ReadBatch:
+    """One batch read from disk, ready to be written in one transaction."""
+
+    report: BackfillReport
+    articles: list[Article]
+    files: list[LoadedFile]
+    unmodified: list[str]
+
+
+def _stat(paths: Iterable[Path]) -> list[FileStat]:
+    stats = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            info = None  # read_record reports it with its reason
+        absolute = os.path.abspath(path)
+        stats.append(
+            FileStat(absolute, info.st_size if info else -1, info.st_mtime_ns if info else -1)
+        )
+    return stats
+
+
+def _read(stats: list[FileStat], unmodified: set[str], repair: bool, source: str) -> _ReadBatch:
+    batch = _ReadBatch(BackfillReport(), [], [], [])
+    for stat in stats:
+        batch.report.files_seen += 1
+        if stat.path in unmodified:
+            batch.unmodified.append(stat.path)
+            continue
+        try:
+            record = read_record(Path(stat.path), repair=repair)
+        except RecordFormatError as err:
+            batch.report.rejected_count += 1
+            if len(batch.report.rejected) < MAX_LISTED_REJECTIONS:
+                batch.report.rejected.append(Rejection(stat.path, err.reason, str(err)))
+            continue
+        article = record_to_article(record, source)
+        batch.articles.append(article)
+        batch.files.append(
+            LoadedFile(stat.path, stat.size, stat.mtime_ns, record.id, content_hash(record.text))
+        )
+    return batch
+
+
+def _write(
+    con: duckdb.DuckDBPyConnection,
+    batch: _ReadBatch,
+    *,
+    run_id: str | None,
+    seen_at: datetime,
+) -> BackfillReport:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        appended = append_articles_in_transaction(
+            con, batch.articles, seen_at=seen_at, run_id=run_id
+        )
+        touch_unmodified(con, batch.unmodified, seen_at)
+        remember_files(con, batch.files, run_id=run_id, loaded_at=seen_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    batch.report.add_appended(appended)
+    batch.report.unchanged += len(batch.unmodified)
+    batch.report.unmodified += len(batch.unmodified)
+    return batch.report
 
 
 def backfill_batch(
@@ -90,28 +174,13 @@ def backfill_batch(
     run_id: str | None = None,
     seen_at: datetime | None = None,
     repair: bool = False,
+    verify: bool = False,
     source: str | None = None,
 ) -> BackfillReport:
-    """Read one batch of record files and append the valid ones in one transaction."""
-    report = BackfillReport()
-    articles: list[Article] = []
-    for path in paths:
-        report.files_seen += 1
-        try:
-            record = read_record(path, repair=repair)
-        except RecordFormatError as err:
-            report.rejected_count += 1
-            if len(report.rejected) < MAX_LISTED_REJECTIONS:
-                report.rejected.append(Rejection(str(path), err.reason, str(err)))
-            continue
-        articles.append(record_to_article(record, source or f"backfill:{path.parent.name}"))
-    if articles:
-        with warehouse.connection() as con:
-            appended = append_articles(
-                con, articles, seen_at=seen_at or datetime.now(UTC), run_id=run_id
-            )
-        report.add_appended(appended)
-    return report
+    """Read one batch of record files and store the valid ones in one short transaction."""
+    return _Backfill(
+        warehouse, run_id=run_id, seen_at=seen_at, repair=repair, verify=verify, source=source
+    ).run([list(paths)])
 
 
 def backfill_folder(
@@ -121,15 +190,59 @@ def backfill_folder(
     run_id: str | None = None,
     batch_size: int = DEFAULT_BATCH,
     repair: bool = False,
+    verify: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> BackfillReport:
     """The whole folder, batch by batch; `progress` is told how many files each batch held."""
-    total = BackfillReport()
-    seen_at = datetime.now(UTC)
-    for paths in iter_batches(folder, batch_size):
-        total.add(
-            backfill_batch(paths, warehouse, run_id=run_id, seen_at=seen_at, repair=repair)
-        )
-        if progress:
-            progress(len(paths))
-    return total
+    job = _Backfill(
+        warehouse,
+        run_id=run_id,
+        repair=repair,
+        verify=verify,
+        source=f"backfill:{folder.name}",
+        progress=progress,
+    )
+    return job.run(iter_batches(folder, batch_size))
+
+
+class _Backfill:
+    """Reads batch N+1 on a thread while batch N is written (DuckDB releases the GIL), and
+    closes the file between batches so that other processes can get in."""
+
+    def __init__(
+        self,
+        warehouse: Warehouse,
+        *,
+        run_id: str | None,
+        seen_at: datetime | None = None,
+        repair: bool,
+        verify: bool,
+        source: str | None,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.warehouse, self.run_id, self.repair, self.verify = warehouse, run_id, repair, verify
+        self.seen_at = seen_at or datetime.now(UTC)
+        self.source, self.progress = source, progress
+
+    def run(self, batches: Iterable[list[Path]]) -> BackfillReport:
+        total = BackfillReport()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="backfill-read") as reader:
+            pending: Future[_ReadBatch] | None = None
+            for paths in batches:
+                stats = _stat(paths)
+                with self.warehouse.connection() as con:
+                    unmodified = set() if self.verify else find_unmodified(con, stats)
+                    if pending is not None:
+                        total.add(self._store(con, pending.result()))
+                source = self.source or f"backfill:{paths[0].parent.name}" if paths else ""
+                pending = reader.submit(_read, stats, unmodified, self.repair, source)
+            if pending is not None:
+                with self.warehouse.connection() as con:
+                    total.add(self._store(con, pending.result()))
+        return total
+
+    def _store(self, con: duckdb.DuckDBPyConnection, batch: _ReadBatch) -> BackfillReport:
+        report = _write(con, batch, run_id=self.run_id, seen_at=self.seen_at)
+        if self.progress:
+            self.progress(report.files_seen)
+        return report

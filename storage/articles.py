@@ -48,6 +48,7 @@ _STAGE_SCHEMA = pa.schema(
     ]
 )
 _COPIED = [f.name for f in _STAGE_SCHEMA if f.name != "ord"]
+_LIST_TYPES = (pa.list_(pa.string()),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +67,17 @@ class AppendResult:
 
 def articles_to_arrow(articles: Sequence[Article]) -> pa.Table:
     """Column-wise Arrow table of a batch (the only way rows reach DuckDB)."""
-    columns: dict[str, list[object]] = {name: [] for name in _STAGE_SCHEMA.names}
-    for ord_, art in enumerate(articles):
-        columns["ord"].append(ord_)
-        columns["content_hash"].append(art.content_hash)
-        for name in _COPIED:
-            if name == "content_hash":
-                continue
-            value = getattr(art, name)
-            columns[name].append(list(value) if isinstance(value, tuple) else value)
+    columns: dict[str, object] = {
+        "ord": pa.array(range(len(articles)), pa.int64()),
+        "content_hash": [art.content_hash for art in articles],
+    }
+    for name in _COPIED:
+        if name in columns:
+            continue
+        values = [getattr(art, name) for art in articles]
+        if _STAGE_SCHEMA.field(name).type in _LIST_TYPES:
+            values = [list(v) if v else None for v in values]
+        columns[name] = values
     return pa.table(columns, schema=_STAGE_SCHEMA)
 
 
@@ -88,18 +91,32 @@ def append_articles(
     """Append one batch in one transaction; re-appending the same texts adds no rows."""
     if not articles:
         return AppendResult()
-    con.register("_batch", articles_to_arrow(articles))
     con.execute("BEGIN TRANSACTION")
     try:
-        result = _append_staged(con, seen_at, run_id)
+        result = append_articles_in_transaction(con, articles, seen_at=seen_at, run_id=run_id)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return result
+
+
+def append_articles_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Article],
+    *,
+    seen_at: datetime,
+    run_id: str | None = None,
+) -> AppendResult:
+    """`append_articles` inside a transaction the caller opened (and commits or rolls back)."""
+    if not articles:
+        return AppendResult()
+    con.register("_batch", articles_to_arrow(articles))
+    try:
+        return _append_staged(con, seen_at, run_id)
     finally:
         con.execute("DROP TABLE IF EXISTS temp._stage")
         con.unregister("_batch")
-    return result
 
 
 def _append_staged(

@@ -123,6 +123,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        "record file manifest",
+        """
+        -- Every record file a backfill stored, so that a re-run can skip files whose size and
+        -- modification time did not change without reading them.
+        CREATE TABLE record_files (
+            path            VARCHAR PRIMARY KEY,  -- absolute path at backfill time
+            size            BIGINT NOT NULL,
+            mtime_ns        BIGINT NOT NULL,
+            id              VARCHAR NOT NULL,
+            content_hash    VARCHAR NOT NULL,
+            run_id          VARCHAR,
+            loaded_at       TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -83,3 +83,21 @@ def test_changed_file_becomes_a_new_version_and_export_gives_the_new_text(
 def test_missing_folder_is_a_clear_error(warehouse: Warehouse, tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError, match="nope"):
         backfill_folder(tmp_path / "nope", warehouse)
+
+
+def test_rerun_skips_unmodified_files_unless_verifying(
+    warehouse: Warehouse, tmp_path: Path
+) -> None:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    backfill_folder(folder, warehouse)
+    second = backfill_folder(folder, warehouse)
+    assert (second.unchanged, second.unmodified) == (5, 5)
+    verified = backfill_folder(folder, warehouse, verify=True)
+    assert (verified.unchanged, verified.unmodified) == (5, 0)
+    # Same text, new mtime: read again, still unchanged, and no new row.
+    target = folder / "002_2c6e15f5f88e545b.txt"
+    target.write_bytes(target.read_bytes())
+    touched = backfill_folder(folder, warehouse)
+    assert (touched.unchanged, touched.unmodified, touched.new) == (5, 4, 0)
+    assert _rows(warehouse) == 5

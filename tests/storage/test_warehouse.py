@@ -109,10 +109,11 @@ def test_last_occurrence_in_a_batch_wins(tmp_path: Path) -> None:
 
 
 HOLDER = """
-import sys, time, duckdb
+import pathlib, sys, time, duckdb
 con = duckdb.connect(sys.argv[1])
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
+pathlib.Path(sys.argv[1] + ".releasing").touch()
 con.close()
 """
 
@@ -133,7 +134,8 @@ def test_open_waits_for_another_process_to_release_the_file(tmp_path: Path) -> N
     try:
         with Warehouse(path, read_only=True).connection() as con:
             assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
-        assert holder.poll() is not None  # we only got in after the holder let go
+        # We only got in once the holder had started to let go.
+        assert Path(str(path) + ".releasing").exists()
     finally:
         holder.wait()
 
