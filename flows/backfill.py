@@ -16,9 +16,11 @@ from storage.warehouse import Warehouse
 
 @task(name="backfill-batch", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 5])
 def backfill_batch_task(
-    paths: list[Path], warehouse_path: str, run_id: str, repair: bool
+    paths: list[Path], warehouse_path: str, run_id: str, repair: bool, verify: bool
 ) -> BackfillReport:
-    return backfill_batch(paths, Warehouse(warehouse_path), run_id=run_id, repair=repair)
+    return backfill_batch(
+        paths, Warehouse(warehouse_path), run_id=run_id, repair=repair, verify=verify
+    )
 
 
 def _artifact_rows(report: BackfillReport) -> list[dict[str, object]]:
@@ -38,6 +40,7 @@ def backfill(
     warehouse: str | None = None,
     batch_size: int = DEFAULT_BATCH,
     repair: bool = False,
+    verify: bool = False,
 ) -> dict[str, object]:
     """Read a folder of record files into the warehouse; publishes a `backfill-summary` table."""
     logger = get_run_logger()
@@ -48,7 +51,7 @@ def backfill(
     status = "failed"
     try:
         for number, paths in enumerate(iter_batches(Path(path), batch_size), start=1):
-            part = backfill_batch_task(paths, str(wh.path), run_id, repair)
+            part = backfill_batch_task(paths, str(wh.path), run_id, repair, verify)
             total.add(part)
             logger.info("batch %d: %s", number, part.as_dict())
         status = "completed"

@@ -49,6 +49,9 @@ def backfill(
     repair: Annotated[
         bool, typer.Option(help="Normalise fixable format deviations instead of rejecting.")
     ] = False,
+    verify: Annotated[
+        bool, typer.Option(help="Read every file, even those unchanged since the last backfill.")
+    ] = False,
 ) -> None:
     """Read a folder of record files into the warehouse (idempotent)."""
     if not path.is_dir():
@@ -66,6 +69,7 @@ def backfill(
                 run_id=run_id,
                 batch_size=batch_size,
                 repair=repair,
+                verify=verify,
                 progress=lambda n: progress.advance(bar, n),
             )
         with wh.connection() as con:

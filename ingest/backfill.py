@@ -17,14 +17,8 @@ import duckdb
 
 from ingest.article import Article, content_hash
 from ingest.records import RecordFile, RecordFormatError, read_record
-from storage.articles import AppendResult, append_articles_in_transaction
-from storage.record_files import (
-    FileStat,
-    LoadedFile,
-    find_unmodified,
-    remember_files,
-    touch_unmodified,
-)
+from storage.articles import AppendResult
+from storage.record_files import FileStat, LoadedFile, find_unmodified, store_record_batch
 from storage.warehouse import Warehouse
 
 DEFAULT_BATCH = 5000
@@ -150,17 +144,9 @@ def _write(
     run_id: str | None,
     seen_at: datetime,
 ) -> BackfillReport:
-    con.execute("BEGIN TRANSACTION")
-    try:
-        appended = append_articles_in_transaction(
-            con, batch.articles, seen_at=seen_at, run_id=run_id
-        )
-        touch_unmodified(con, batch.unmodified, seen_at)
-        remember_files(con, batch.files, run_id=run_id, loaded_at=seen_at)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    appended = store_record_batch(
+        con, batch.articles, batch.files, batch.unmodified, run_id=run_id, seen_at=seen_at
+    )
     batch.report.add_appended(appended)
     batch.report.unchanged += len(batch.unmodified)
     batch.report.unmodified += len(batch.unmodified)

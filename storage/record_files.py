@@ -13,6 +13,9 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
+from ingest.article import Article
+from storage.articles import AppendResult, append_articles_in_transaction
+
 
 @dataclass(frozen=True, slots=True)
 class FileStat:
@@ -107,3 +110,25 @@ def remember_files(
         )
     finally:
         con.unregister("_loaded")
+
+
+def store_record_batch(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Article],
+    files: Sequence[LoadedFile],
+    unmodified: Sequence[str],
+    *,
+    run_id: str | None,
+    seen_at: datetime,
+) -> AppendResult:
+    """One backfill batch in one transaction: the articles, the manifest, the skipped files."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        appended = append_articles_in_transaction(con, articles, seen_at=seen_at, run_id=run_id)
+        touch_unmodified(con, unmodified, seen_at)
+        remember_files(con, files, run_id=run_id, loaded_at=seen_at)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return appended
