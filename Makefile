@@ -11,7 +11,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 240
 export PREFECT_LOGGING_LEVEL ?= WARNING
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench bench-quick lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-bench
 	$(PY) bench/run_all.py
+
+bench-quick: $(VENV)/.installed-bench
+	$(PY) bench/run_all.py --quick
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
