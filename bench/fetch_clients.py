@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import resource
 import sys
@@ -15,17 +16,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-# Imported before the clock starts, so no client pays for its imports.
-import aiohttp  # noqa: E402
-import httpx  # noqa: E402
-import scrapy  # noqa: E402
-from httpx_aiohttp import AiohttpTransport  # noqa: E402
-from scrapy.crawler import CrawlerProcess  # noqa: E402
+# Each client's modules are imported before the clock starts (and only its own, so that its
+# peak RSS is its own): see `_import_for`.
+_MODULES = {
+    "newsdesk": ("ingest.fetch", "ingest.testing.safety"),
+    "aiohttp": ("aiohttp",),
+    "httpx": ("httpx",),
+    "httpx+httpx-aiohttp": ("httpx", "httpx_aiohttp"),
+    "httpx+newsdesk-transport": ("httpx", "ingest.fetch._transport"),
+    "scrapy": ("scrapy", "scrapy.crawler"),
+}
 
-from ingest.fetch import Fetcher, Politeness  # noqa: E402
-from ingest.fetch._guard import AddressPolicy  # noqa: E402
-from ingest.fetch._transport import AiohttpTransport as NewsdeskTransport  # noqa: E402
-from ingest.testing import loopback_settings  # noqa: E402
+
+def _import_for(client: str) -> None:
+    for name in _MODULES[client]:
+        importlib.import_module(name)
 
 
 async def _pool(urls: list[str], concurrency: int, get: Callable[[str], Awaitable[int]]) -> int:
@@ -44,6 +49,8 @@ async def _pool(urls: list[str], concurrency: int, get: Callable[[str], Awaitabl
 
 
 async def run_aiohttp(urls: list[str], concurrency: int) -> int:
+    import aiohttp
+
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -56,6 +63,8 @@ async def run_aiohttp(urls: list[str], concurrency: int) -> int:
 
 
 async def _run_httpx(urls: list[str], concurrency: int, transport: object | None) -> int:
+    import httpx
+
     async with httpx.AsyncClient(transport=transport) as client:  # type: ignore[arg-type]
 
         async def get(url: str) -> int:
@@ -70,10 +79,15 @@ async def run_httpx(urls: list[str], concurrency: int) -> int:
 
 
 async def run_httpx_aiohttp(urls: list[str], concurrency: int) -> int:
+    from httpx_aiohttp import AiohttpTransport
+
     return await _run_httpx(urls, concurrency, AiohttpTransport())
 
 
 async def run_httpx_newsdesk_transport(urls: list[str], concurrency: int) -> int:
+    from ingest.fetch._guard import AddressPolicy
+    from ingest.fetch._transport import AiohttpTransport as NewsdeskTransport
+
     policy = AddressPolicy(allow_private=True)
     return await _run_httpx(
         urls, concurrency, NewsdeskTransport(max_connections=100, policy=policy)
@@ -81,6 +95,9 @@ async def run_httpx_newsdesk_transport(urls: list[str], concurrency: int) -> int
 
 
 async def run_newsdesk(urls: list[str], concurrency: int) -> int:
+    from ingest.fetch import Fetcher, Politeness
+    from ingest.testing.safety import loopback_settings
+
     settings = loopback_settings(
         concurrency=concurrency,
         per_host=concurrency,
@@ -93,6 +110,9 @@ async def run_newsdesk(urls: list[str], concurrency: int) -> int:
 
 
 def run_scrapy(urls: list[str], concurrency: int) -> int:
+    import scrapy
+    from scrapy.crawler import CrawlerProcess
+
     counts = {"ok": 0}
 
     class Pages(scrapy.Spider):
@@ -136,6 +156,7 @@ CLIENTS = (*ASYNC_CLIENTS, "scrapy")
 def main() -> None:
     client, concurrency, base, count = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     urls = [f"{base}/p/{n}.html" for n in range(count)]
+    _import_for(client)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     if client == "scrapy":
         ok = run_scrapy(urls, concurrency)
