@@ -54,8 +54,20 @@ Layout = Literal["spaced", "compact"]
 BlockKind = Literal["text", "item"]
 Spacing = Literal["auto", "line", "blank"]
 Reason = Literal[
-    "bad_name", "not_a_file", "unreadable", "too_large", "not_utf8", "empty", "control_char",
-    "bom", "crlf", "tab", "nbsp", "trailing_space", "blank_lines", "trailing_newline",
+    "bad_name",
+    "not_a_file",
+    "unreadable",
+    "too_large",
+    "not_utf8",
+    "empty",
+    "control_char",
+    "bom",
+    "crlf",
+    "tab",
+    "nbsp",
+    "trailing_space",
+    "blank_lines",
+    "trailing_newline",
 ]
 
 MAX_RECORD_BYTES = 5 * 1024 * 1024
@@ -79,7 +91,13 @@ REASONS: dict[Reason, str] = {
     "trailing_newline": "ends with a newline",
 }
 FIXABLE: tuple[Reason, ...] = (
-    "bom", "crlf", "tab", "nbsp", "trailing_space", "blank_lines", "trailing_newline",
+    "bom",
+    "crlf",
+    "tab",
+    "nbsp",
+    "trailing_space",
+    "blank_lines",
+    "trailing_newline",
 )
 
 SPACED_ITEM = "  •"
@@ -262,7 +280,8 @@ def repair_text(text: str) -> tuple[str, tuple[Reason, ...]]:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     text = _NBSP_OR_TAB.sub(" ", text)
     text = _TRAILING_SPACE.sub("", text)
-    text = _BLANK_RUN.sub("\n\n", text).lstrip("\n").rstrip("\n")
+    # A U+FEFF that removing blank lines brings to the start would read as a BOM.
+    text = _BLANK_RUN.sub("\n\n", text).lstrip("\n\ufeff").rstrip("\n")
     remaining = validate_text(text)
     if remaining:  # e.g. a file of tabs only is empty once repaired
         raise RecordFormatError(None, remaining[0].reason, "after repair")
@@ -384,8 +403,11 @@ def _load(path: str, seq: int, id_: str, repair: bool) -> RecordFile:
         problems = _problems(text, data)
         if problems:
             detail = "; ".join(p.describe() for p in problems[1:])
-            raise RecordFormatError(path, problems[0].reason, _where(problems[0]) + (
-                f"; also {detail}" if detail else ""))
+            raise RecordFormatError(
+                path,
+                problems[0].reason,
+                _where(problems[0]) + (f"; also {detail}" if detail else ""),
+            )
     return RecordFile(seq, id_, text, detect_layout(text), repairs)
 
 
@@ -421,14 +443,14 @@ def _read_bounded(path: str) -> bytes:
 
 
 def _read_up_to(fd: int, expected: int) -> bytes:
-    # A read allocates its whole size up front: ask for what fstat saw, then more if it grew;
-    # loop because a read may return less than asked for (network file systems).
-    chunks: list[bytes] = []
-    size = 0
-    while size <= MAX_RECORD_BYTES:
-        chunk = os.read(fd, expected + 1 - size if size < expected else 1 << 16)
-        if not chunk:
-            break
+    # A read allocates its whole size up front, so ask for what fstat saw (plus one byte to
+    # notice growth); read on only if the file grew or the read came back short.
+    data = os.read(fd, expected + 1)
+    if len(data) == expected:
+        return data
+    chunks = [data]
+    size = len(data)
+    while size <= MAX_RECORD_BYTES and (chunk := os.read(fd, 1 << 16)):
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks)
@@ -446,22 +468,18 @@ def iter_records(folder: Path, *, repair: bool = False) -> Iterator[RecordFile |
     Record names come first, in ``(seq, id)`` order, then any other files by name (each a
     ``bad_name`` error). Only the names are listed up front; sub-folders are not entered.
     """
-    good: list[tuple[int, str, str]] = []
-    bad: list[str] = []
     with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.is_dir():
-                continue
-            match = RECORD_NAME.fullmatch(entry.name)
-            if match is None:
-                bad.append(entry.name)
-            else:
-                good.append((int(match["seq"]), match["id"], entry.name))
-    good.sort()
-    bad.sort()
-    for seq, id_, name in good:
+        names = [entry.name for entry in entries if not entry.is_dir()]
+    good = [name for name in names if RECORD_NAME.fullmatch(name)]
+    bad = sorted(set(names).difference(good))
+    del names
+    # Record names have no zero padding beyond 3 digits, so (length of NNN, name) is
+    # (seq, id) order without parsing every name up front.
+    good.sort(key=lambda name: (name.index("_"), name))
+    for name in good:
+        cut = name.index("_")
         try:
-            yield _load(os.path.join(folder, name), seq, id_, repair)
+            yield _load(os.path.join(folder, name), int(name[:cut]), name[cut + 1 : -4], repair)
         except RecordFormatError as err:
             yield err
     for name in bad:
