@@ -20,6 +20,15 @@ class Migration:
     sql: str
 
 
+# Characters the tokeniser treats as word boundaries, besides the space.
+_SEPARATORS = (
+    "\n\t\r!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
+    "\u2018\u2019\u201a\u201c\u201d\u201e\u00ab\u00bb\u2039\u203a\u2013\u2014\u2015\u2010\u2011"
+    "\u2026\u2022\u00b7\u2032\u2033\u00a1\u00bf\u00a7\u00b6\u2020\u2021\u00a9\u00ae\u2122\u00b0"
+    "\u00b1\u00d7\u00f7"
+)
+_SEPARATORS_SQL = _SEPARATORS.replace("'", "''")
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -138,6 +147,93 @@ MIGRATIONS: tuple[Migration, ...] = (
             run_id          VARCHAR,
             loaded_at       TIMESTAMPTZ NOT NULL
         );
+        """,
+    ),
+    Migration(
+        4,
+        "duplicates, search index, views",
+        f"""
+        -- Near-duplicates: 64-bit simhash of the text's word shingles (storage/dedup.py), and
+        -- the id of the earliest copy when this version is a copy of another article.
+        ALTER TABLE articles ADD COLUMN simhash UBIGINT;
+        ALTER TABLE articles ADD COLUMN duplicate_of VARCHAR;
+        ALTER TABLE articles ADD COLUMN duplicate_kind VARCHAR;        -- exact | near
+        ALTER TABLE articles ADD COLUMN duplicate_distance TINYINT;    -- Hamming bits
+        -- The one tokeniser of the warehouse: lower case, split on white space and punctuation.
+        CREATE MACRO newsdesk_tokens(s) AS list_filter(
+            string_split(translate(lower(coalesce(s, '')), '{_SEPARATORS_SQL}',
+                                   '{" " * len(_SEPARATORS)}'), ' '),
+            t -> t <> '' AND length(t) <= 40);
+        -- BM25 index (storage/search.py): one doc per indexed article version; postings are
+        -- appended sorted by term per batch so that row-group min/max prune term lookups.
+        CREATE SEQUENCE search_doc_seq;
+        CREATE TABLE search_docs (
+            doc      BIGINT PRIMARY KEY,
+            id       VARCHAR NOT NULL,
+            version  INTEGER NOT NULL,
+            length   INTEGER NOT NULL,     -- tokens in title and text
+            live     BOOLEAN NOT NULL      -- false once a newer version is indexed
+        );
+        CREATE TABLE search_postings (
+            term     UBIGINT NOT NULL,     -- hash() of the token
+            doc      BIGINT NOT NULL,
+            tf       USMALLINT NOT NULL
+        );
+        -- hash() is DuckDB's; a DuckDB whose hash differs would silently find nothing.
+        CREATE TABLE search_meta AS SELECT hash('newsdesk') AS probe;
+        CREATE MACRO search_articles(q, k := 10) AS TABLE
+        WITH terms AS (SELECT DISTINCT hash(t) AS term
+                       FROM (SELECT unnest(newsdesk_tokens(q)) AS t)),
+             corpus AS (SELECT count(*) AS n, avg(length) AS avgdl FROM search_docs WHERE live),
+             hits AS (SELECT p.term, p.doc, p.tf, d.length
+                      FROM search_postings p JOIN search_docs d ON d.doc = p.doc
+                      WHERE d.live AND p.term IN (SELECT term FROM terms)),
+             df AS (SELECT term, count(*) AS df FROM hits GROUP BY term),
+             scored AS (
+                SELECT h.doc, sum(ln(1 + (c.n - df.df + 0.5) / (df.df + 0.5))
+                                  * h.tf * 2.2 / (h.tf + 1.2 * (0.25 + 0.75 * h.length / c.avgdl)))
+                              AS score
+                FROM hits h JOIN df USING (term) CROSS JOIN corpus c GROUP BY h.doc
+                ORDER BY score DESC, h.doc LIMIT k)
+        SELECT a.id, round(s.score, 4) AS score, a.title, a.domain, a.published_at, a.url
+        FROM scored s JOIN search_docs d ON d.doc = s.doc
+        JOIN articles a ON a.id = d.id AND a.version = d.version
+        ORDER BY s.score DESC, a.id;
+        -- Views for people who come with SQL; dates are UTC days.
+        CREATE VIEW latest_articles AS SELECT * FROM articles WHERE valid_to IS NULL;
+        CREATE VIEW articles_per_day AS
+        SELECT (coalesce(published_at, first_seen) AT TIME ZONE 'UTC')::DATE AS day,
+               count(*) AS articles, count(DISTINCT domain) AS domains,
+               count(*) FILTER (duplicate_of IS NOT NULL) AS duplicates
+        FROM latest_articles GROUP BY ALL;
+        CREATE VIEW articles_per_domain AS
+        SELECT domain, count(*) AS articles, count(*) FILTER (version > 1) AS changed,
+               count(*) FILTER (duplicate_of IS NOT NULL) AS duplicates,
+               min(published_at) AS first_published, max(published_at) AS last_published,
+               max(last_seen) AS last_seen
+        FROM latest_articles GROUP BY ALL;
+        CREATE VIEW articles_per_language AS
+        SELECT coalesce(language, 'unknown') AS language, count(*) AS articles,
+               round(100.0 * count(*) / sum(count(*)) OVER (), 1) AS percent
+        FROM latest_articles GROUP BY ALL;
+        CREATE VIEW fetch_health AS
+        SELECT domain, count(*) AS fetches,
+               count(*) FILTER (outcome = 'ok') AS ok,
+               count(*) FILTER (outcome = 'not_modified') AS not_modified,
+               count(*) FILTER (outcome NOT IN ('ok', 'not_modified')) AS failed,
+               round(100.0 * count(*) FILTER (outcome NOT IN ('ok', 'not_modified'))
+                     / count(*), 1) AS failed_percent,
+               round(median(elapsed_ms), 1) AS median_ms,
+               round(quantile_cont(elapsed_ms, 0.95), 1) AS p95_ms,
+               max(started_at) AS last_fetch,
+               histogram(outcome) AS outcomes
+        FROM fetches GROUP BY ALL;
+        CREATE VIEW duplicate_groups AS
+        SELECT d.duplicate_of AS original_id, any_value(o.title) AS original_title,
+               any_value(o.domain) AS original_domain, count(*) AS copies,
+               list(DISTINCT d.domain ORDER BY d.domain) AS copy_domains
+        FROM latest_articles d LEFT JOIN latest_articles o ON o.id = d.duplicate_of
+        WHERE d.duplicate_of IS NOT NULL GROUP BY ALL;
         """,
     ),
 )

@@ -1,0 +1,153 @@
+"""BM25 full-text search over article titles and texts, kept in DuckDB tables incrementally.
+
+Each append indexes only its new versions (postings sorted by term per batch); `compact_index`
+re-sorts the postings so that every term lookup reads a few row groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from storage.errors import WarehouseError
+
+K1, B = 1.2, 0.75  # the usual BM25 constants (Robertson & Zaragoza)
+MAX_QUERY_TERMS = 32  # a pasted paragraph as a query stays a bounded number of scans
+
+
+class SearchError(WarehouseError):
+    """A search could not run (empty query, or an index this DuckDB cannot read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str
+    score: float
+    title: str | None
+    domain: str | None
+    published_at: datetime | None
+    url: str | None
+
+
+def stage_tokens(con: duckdb.DuckDBPyConnection) -> None:
+    """Tokenise the new versions in `_stage` once, for the simhash and for the index."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _tokens AS
+        SELECT ord, id, coalesce(prev_version, 0) + 1 AS version,
+               list_transform(newsdesk_tokens(title), w -> hash(w)) AS title_words,
+               list_transform(newsdesk_tokens(text), w -> hash(w)) AS text_words
+        FROM _stage
+        WHERE prev_version IS NULL OR prev_hash <> content_hash
+        """
+    )
+
+
+def index_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Add the versions in `_tokens` to the index; older versions of the same ids stop matching."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _docs AS
+        SELECT nextval('search_doc_seq') AS doc, id, version,
+               list_concat(title_words, text_words) AS words
+        FROM _tokens
+        """
+    )
+    con.execute(
+        "UPDATE search_docs SET live = false WHERE live AND id IN "
+        "(SELECT id FROM _tokens WHERE version > 1)"
+    )
+    con.execute("INSERT INTO search_docs SELECT doc, id, version, len(words), true FROM _docs")
+    con.execute(
+        """
+        INSERT INTO search_postings
+        SELECT term, doc, count(*)::USMALLINT
+        FROM (SELECT doc, unnest(words) AS term FROM _docs)
+        GROUP BY ALL ORDER BY term
+        """
+    )
+    con.execute("DROP TABLE temp._docs")
+
+
+def index_missing(con: duckdb.DuckDBPyConnection) -> int:
+    """Index current versions that are not indexed yet (files from before the index existed)."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _stage AS
+        SELECT row_number() OVER () AS ord, a.id, a.title, a.text, a.content_hash,
+               a.version - 1 AS prev_version, '' AS prev_hash
+        FROM articles a ANTI JOIN search_docs d ON d.id = a.id AND d.version = a.version
+        WHERE a.valid_to IS NULL
+        """
+    )
+    try:
+        stage_tokens(con)
+        count = con.execute("SELECT count(*) FROM _tokens").fetchone()
+        index_staged(con)
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp._tokens")
+        con.execute("DROP TABLE IF EXISTS temp._stage")
+    return int(count[0]) if count else 0
+
+
+def compact_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite the postings sorted by term, dropping those of replaced versions."""
+    con.execute(
+        """
+        CREATE OR REPLACE TABLE search_postings AS
+        SELECT p.* FROM search_postings p SEMI JOIN search_docs d ON d.doc = p.doc AND d.live
+        ORDER BY p.term, p.doc
+        """
+    )
+    con.execute("DELETE FROM search_docs WHERE NOT live")
+
+
+def query_terms(con: duckdb.DuckDBPyConnection, query: str) -> list[int]:
+    rows = con.execute(
+        "SELECT DISTINCT hash(t) FROM (SELECT unnest(newsdesk_tokens(?)) AS t)", [query]
+    ).fetchall()
+    return sorted(int(r[0]) for r in rows)[:MAX_QUERY_TERMS]
+
+
+def _check_hash(con: duckdb.DuckDBPyConnection) -> None:
+    row = con.execute("SELECT bool_and(probe = hash('newsdesk')) FROM search_meta").fetchone()
+    if row and row[0] is False:
+        raise SearchError(
+            "the search index was built by a DuckDB whose hash() differs from this one; "
+            "rebuild it with `newsdesk compact --reindex`"
+        )
+
+
+def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 10) -> list[SearchHit]:
+    """Top `limit` current articles for `query` by BM25 over title and text."""
+    if limit < 1:
+        raise SearchError(f"limit must be at least 1, not {limit}")
+    terms = query_terms(con, query)
+    if not terms:
+        raise SearchError(f"query {query!r} has no words to search for")
+    _check_hash(con)
+    # One equality scan per term: each prunes row groups by the postings' min/max term.
+    postings = " UNION ALL ".join(
+        f"SELECT term, doc, tf FROM search_postings WHERE term = {t}" for t in terms
+    )
+    rows = con.execute(
+        f"""
+        WITH corpus AS (SELECT count(*) AS n, avg(length) AS avgdl FROM search_docs WHERE live),
+             hits AS (SELECT p.term, p.doc, p.tf, d.length
+                      FROM ({postings}) p JOIN search_docs d ON d.doc = p.doc WHERE d.live),
+             df AS (SELECT term, count(*) AS df FROM hits GROUP BY term),
+             scored AS (
+                SELECT h.doc, sum(ln(1 + (c.n - df.df + 0.5) / (df.df + 0.5)) * h.tf * ($k1 + 1)
+                                  / (h.tf + $k1 * (1 - $b + $b * h.length / c.avgdl))) AS score
+                FROM hits h JOIN df USING (term) CROSS JOIN corpus c GROUP BY h.doc
+                ORDER BY score DESC, h.doc LIMIT $limit)
+        SELECT a.id, s.score, a.title, a.domain, a.published_at, a.url
+        FROM scored s JOIN search_docs d ON d.doc = s.doc
+        JOIN articles a ON a.id = d.id AND a.version = d.version
+        ORDER BY s.score DESC, a.id
+        """,
+        {"k1": K1, "b": B, "limit": limit},
+    ).fetchall()
+    return [SearchHit(*row) for row in rows]
