@@ -410,6 +410,7 @@ class _Faults:
             "stall": self.stall,
             "reset": self.reset,
             "short-body": self.short_body,
+            "hangup": self.hangup,
             "redirect": self.redirect,
             "loop": self.loop,
             "redirect-to": self.redirect_to,
@@ -478,6 +479,11 @@ class _Faults:
         """/_fault/short-body: Content-Length promises more than is sent before closing."""
         writer.write(head_bytes(200, [("Content-Type", HTML)], len(PAGE) * 10) + PAGE)
         await writer.drain()
+        writer.close()
+        return False
+
+    async def hangup(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
+        """/_fault/hangup: close the connection without answering."""
         writer.close()
         return False
 

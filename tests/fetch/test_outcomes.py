@@ -112,7 +112,7 @@ async def test_timeouts_are_retried_and_counted(local_server: LocalServer, make_
     assert (result.outcome, result.attempts) == (Outcome.TIMEOUT, 3)
 
 
-@pytest.mark.parametrize("fault", ["reset", "short-body"])
+@pytest.mark.parametrize("fault", ["reset", "short-body", "hangup"])
 async def test_broken_connection_is_a_connection_error(
     local_server: LocalServer, make_settings, fault: str
 ):
