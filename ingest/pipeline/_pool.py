@@ -1,0 +1,63 @@
+"""Extraction processes beside the event loop, so fetching goes on while pages are parsed.
+
+One pool per process and worker count, started on first use (forkserver: never a fork of a
+threaded parent) and shut down at exit; zero workers runs jobs inline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_pools: dict[int, ProcessPoolExecutor] = {}
+_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    with _lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["ingest.pipeline._work"])
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            _pools[workers] = pool
+        return pool
+
+
+def shutdown_pools() -> None:
+    """Stop every extraction process this process started (also run at exit)."""
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_pools)
+
+
+class PageWorkers:
+    """Runs a picklable function on jobs: in `workers` processes, or inline when 0."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._executor: Executor | None = _pool(workers) if workers > 0 else None
+
+    async def run(self, fn: Callable[[T], R], job: T) -> R:
+        if self._executor is None:
+            return fn(job)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, job)
+
+    def map(self, fn: Callable[[T], R], jobs: Iterable[T]) -> Iterator[R]:
+        """Results in job order (synchronous; for re-parsing stored pages)."""
+        if self._executor is None:
+            return map(fn, jobs)
+        return self._executor.map(fn, jobs, chunksize=8)

@@ -1,0 +1,157 @@
+"""A whole scrape without Prefect: discover, then claim and process batches until done.
+
+The Prefect flow composes the same steps; this is what the CLI, the tests and the benchmark run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from ingest.discover import LinkFollowPolicy
+from ingest.fetch import Fetcher
+from ingest.pipeline._collect import Collected
+from ingest.pipeline.batch import claim_batch, gather, stored_progress, write
+from ingest.pipeline.discovery import discover
+from ingest.pipeline.report import BatchReport, ScrapeReport, StopReason
+from ingest.pipeline.settings import Progress, ScrapeSettings, Sources
+from storage.runs import finish_run, new_run_id, start_run
+from storage.warehouse import Warehouse
+
+ProgressHandler = Callable[[Progress], None]
+
+
+def _params(sources: Sources, settings: ScrapeSettings) -> dict[str, object]:
+    return {
+        "urls": len(sources.urls),
+        "urls_files": list(sources.urls_files),
+        "feeds": list(sources.feeds),
+        "sitemaps": list(sources.sitemaps),
+        "robots_sitemaps": list(sources.robots_sitemaps),
+        "follow_links": sources.follow_links is not None,
+        "batch_size": settings.batch_size,
+        "max_pages": settings.max_pages,
+        "time_budget_s": settings.time_budget_s,
+    }
+
+
+def _record_start(warehouse: Warehouse, run_id: str, params: dict[str, object]) -> None:
+    with warehouse.connection() as con:
+        start_run(con, "scrape", params, run_id=run_id)
+
+
+def _record_end(warehouse: Warehouse, run_id: str, status: str, stats: dict[str, object]) -> None:
+    with warehouse.connection() as con:
+        finish_run(con, run_id, status=status, stats=stats)
+
+
+class _Batches:
+    """Claims and processes batches, writing batch N in a thread while batch N+1 is fetched.
+
+    At most one write is in flight; the next claim leaves out the URLs it is writing.
+    """
+
+    def __init__(
+        self,
+        report: ScrapeReport,
+        fetcher: Fetcher,
+        warehouse: Warehouse,
+        settings: ScrapeSettings,
+        follow: LinkFollowPolicy | None,
+        on_progress: ProgressHandler | None,
+    ) -> None:
+        self.report, self.fetcher, self.warehouse = report, fetcher, warehouse
+        self.settings, self.follow, self.on_progress = settings, follow, on_progress
+        self.fetched = 0
+        self.writing: asyncio.Future[BatchReport] | None = None
+        self.in_write: list[str] = []
+
+    def limit(self) -> int:
+        if self.settings.max_pages is None:
+            return self.settings.batch_size
+        return min(self.settings.batch_size, self.settings.max_pages - self.fetched)
+
+    async def finish_write(self) -> None:
+        if self.writing is None:
+            return
+        writing, self.writing, self.in_write = self.writing, None, []
+        batch = await writing
+        self.report.pages = self.report.pages + batch
+        if self.on_progress:
+            self.on_progress(stored_progress(batch))
+
+    async def run(self, deadline: float | None) -> StopReason:
+        try:
+            return await self._loop(deadline)
+        finally:
+            await self.finish_write()
+
+    async def _loop(self, deadline: float | None) -> StopReason:
+        while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                return "time_budget"
+            if (limit := self.limit()) <= 0:
+                return "max_pages"
+            items = await asyncio.to_thread(
+                claim_batch, self.warehouse, limit=limit, exclude=self.in_write
+            )
+            if not items:
+                if self.writing is None:
+                    return "no_work"
+                await self.finish_write()  # its links may be new work
+                continue
+            started = time.perf_counter()
+            got = await gather(
+                items,
+                fetcher=self.fetcher,
+                run_id=self.report.run_id,
+                settings=self.settings,
+                follow_links=self.follow,
+                on_progress=self.on_progress,
+            )
+            self.fetched += len(items)
+            await self.finish_write()
+            self.writing = asyncio.ensure_future(asyncio.to_thread(self._write, got, started))
+            self.in_write = got.urls
+
+    def _write(self, got: Collected, started: float) -> BatchReport:
+        batch = write(self.warehouse, got, run_id=self.report.run_id, follow_links=self.follow)
+        batch.elapsed_s = time.perf_counter() - started
+        return batch
+
+
+async def run_scrape(
+    sources: Sources,
+    settings: ScrapeSettings,
+    warehouse: Warehouse,
+    *,
+    run_id: str | None = None,
+    on_progress: ProgressHandler | None = None,
+) -> ScrapeReport:
+    """Discover, then fetch every due frontier URL in batches; the run is recorded in `runs`."""
+    started = time.monotonic()
+    deadline = started + settings.time_budget_s if settings.time_budget_s is not None else None
+    report = ScrapeReport(run_id=run_id or new_run_id())
+    await asyncio.to_thread(_record_start, warehouse, report.run_id, _params(sources, settings))
+    status = "failed"
+    try:
+        async with Fetcher(settings.fetch) as fetcher:
+            report.discovery = await discover(
+                sources,
+                fetcher=fetcher,
+                warehouse=warehouse,
+                run_id=report.run_id,
+                max_sitemaps=settings.max_sitemaps,
+            )
+            if on_progress:
+                on_progress(Progress(discovered=report.discovery.new))
+            batches = _Batches(
+                report, fetcher, warehouse, settings, sources.follow_links, on_progress
+            )
+            report.stopped = await batches.run(deadline)
+        status = "completed"
+    finally:
+        report.elapsed_s = time.monotonic() - started
+        await asyncio.to_thread(_record_end, warehouse, report.run_id, status, report.summary())
+    return report
