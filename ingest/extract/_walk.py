@@ -19,8 +19,13 @@ def _tag_ids(names: str) -> frozenset[int]:
     return frozenset(factory.create_node(name).tag_id for name in names.split())
 
 
-# Never rendered as text (or only as widgets): not descended into at all.
-_SKIP = _tag_ids(
+def _comment_id() -> int:
+    comment = LexborHTMLParser("<p><!--c--></p>").css_first("p")
+    return comment.first_child.tag_id if comment and comment.first_child else -1
+
+
+# Never rendered as text (or only as widgets), and comments: not descended into at all.
+_SKIP = {_comment_id()} | _tag_ids(
     """script style noscript template svg math iframe frame frameset object embed canvas video
     audio button select option datalist textarea input head title meta link img picture source
     br hr wbr"""
@@ -43,6 +48,11 @@ _KIND_NAMES: dict[str, BlockKind] = {
 }  # fmt: skip
 _KIND = {next(iter(_tag_ids(name))): kind for name, kind in _KIND_NAMES.items()}
 _CELL = _tag_ids("td th")
+_PARAGRAPH = _tag_ids("p")
+# Paragraphs cannot hold blocks, and a list that is mostly links is navigation however it is
+# nested: both are read as one block with one C call.
+_WHOLE = _PARAGRAPH | _tag_ids("ul ol")
+_LINK_LIST_SHARE = 0.7
 _LINK = next(iter(_tag_ids("a")))
 _BR = next(iter(_tag_ids("br")))
 _HR = next(iter(_tag_ids("hr")))
@@ -111,9 +121,9 @@ class _Walker:
         self.chrome_chars = 0
 
     def flush(self, kind: BlockKind, tag_id: int) -> None:
-        if not self.pieces and not self.chrome_chars:
-            return
-        text = _collapse("".join(self.pieces), kind == "table_row") if self.pieces else ""
+        """End the current block (callers check first that there is something to end)."""
+        pieces = self.pieces
+        text = _collapse("".join(pieces), kind == "table_row") if pieces else ""
         if text or self.chrome_chars:
             blocks = self.walk.blocks
             if len(blocks) >= self.limits.max_blocks:
@@ -121,13 +131,26 @@ class _Walker:
             else:
                 text = text[: self.limits.max_block_chars]
                 blocks.append(RawBlock(kind, text, tag_id, self.link_chars, self.chrome_chars))
-        self.pieces = []
+        pieces.clear()
         self.link_chars = 0
         self.chrome_chars = 0
 
+    def whole(self, node: LexborNode, kind: BlockKind, tag_id: int, link: bool) -> bool:
+        """Take a paragraph, or a list that is mostly links, as one block without walking it."""
+        text = node.text(deep=True)
+        links = node.css("a")
+        link_chars = len(text) if link else sum(len(a.text(deep=True).strip()) for a in links)
+        if tag_id not in _PARAGRAPH and link_chars < _LINK_LIST_SHARE * len(text):
+            return False
+        self.pieces.append(text)
+        self.link_chars = len(" ".join(text.split())) if link_chars >= len(text) else link_chars
+        self.flush(kind, tag_id)
+        return True
+
     def chrome(self, node: LexborNode, tag_id: int, verdict: int) -> bool:
-        """Whether the element is chrome; if so its text is counted as such and skipped."""
-        if tag_id not in _CHROME_TAGS and (verdict <= 0 or tag_id in _NEVER_CHROME):
+        """Whether a chrome-tagged or chrome-named element is chrome; if so its text is
+        counted as such and it is skipped."""
+        if tag_id in _NEVER_CHROME:
             return False
         size = len("".join(node.text(deep=True).split()))
         if tag_id not in _CHROME_TAGS:
@@ -142,6 +165,8 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
     """Blocks and spans of `root`, by an explicit-stack depth-first walk (no recursion)."""
     w = _Walker(limits)
     spans = w.walk.spans
+    blocks = w.walk.blocks
+    pieces = w.pieces
     # A stack entry: (node, block kind, nearest block's tag id, span or None, inside a link).
     top = Span(root.tag_id, 0, 0)
     spans.append(top)
@@ -153,8 +178,9 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
         if node is None:
             done, kind, block_tag, span, _ = stack.pop()
             if span is not None:
-                w.flush(kind, block_tag)
-                span.end = len(w.walk.blocks)
+                if pieces or w.chrome_chars:
+                    w.flush(kind, block_tag)
+                span.end = len(blocks)
             if not stack:
                 break
             node = done.next
@@ -162,29 +188,38 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
         tag_id = node.tag_id
         parent = stack[-1]
         if tag_id == 2:  # text node
-            value = node.text_content or ""
-            w.pieces.append(value)
-            if parent[4]:
-                w.link_chars += len(value.strip())
+            if node.is_empty_text_node:  # whitespace between tags: only a word separator
+                if pieces:
+                    pieces.append(" ")
+            else:
+                value = node.text_content or ""
+                pieces.append(value)
+                if parent[4]:
+                    w.link_chars += len(value.strip())
             node = node.next
             continue
-        if tag_id in _SKIP or not node.is_element_node:
-            if tag_id == _BR or tag_id == _HR:
+        if tag_id in _SKIP:
+            if (tag_id == _BR or tag_id == _HR) and (pieces or w.chrome_chars):
                 w.flush(parent[1], parent[2])
             node = node.next
             continue
-        verdict, hint = (0, 0) if tag_id in _PLAIN_INLINE else element_verdict(node.attributes)
-        if verdict < 0 or w.chrome(node, tag_id, verdict):
-            node = node.next
-            continue
+        verdict = hint = 0
+        if tag_id not in _PLAIN_INLINE:
+            attrs = node.attributes
+            if attrs:
+                verdict, hint = element_verdict(attrs)
+        if verdict or tag_id in _CHROME_TAGS:
+            if verdict < 0 or w.chrome(node, tag_id, verdict):
+                node = node.next
+                continue
         link = parent[4] or tag_id == _LINK
         child = node.first_child
         if tag_id not in _BLOCK:
             if tag_id in _CELL:
-                w.pieces.append(CELL_MARK)
+                pieces.append(CELL_MARK)
             if child is not None and child.tag_id == 2 and child.next is None:
                 value = child.text_content or ""  # a leaf like <a>text</a>: no need to descend
-                w.pieces.append(value)
+                pieces.append(value)
                 if link:
                     w.link_chars += len(value.strip())
             elif child is not None:
@@ -193,13 +228,20 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                 continue
             node = node.next
             continue
-        w.flush(parent[1], parent[2])
-        span = Span(tag_id, hint, len(w.walk.blocks))
+        if pieces or w.chrome_chars:
+            w.flush(parent[1], parent[2])
+        span = Span(tag_id, hint, len(blocks))
         spans.append(span)
         if child is None:
             span.end = span.start
             node = node.next
             continue
+        if tag_id in _WHOLE:  # one C call for the text instead of walking each inline node
+            kind = _child_kind(parent[1], tag_id)
+            if w.whole(node, kind, tag_id, link):
+                span.end = len(blocks)
+                node = node.next
+                continue
         stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
         node = child
     return w.walk

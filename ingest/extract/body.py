@@ -20,6 +20,14 @@ _MAX_LINK_DENSITY = 0.5
 _PROSE_CHARS = 80
 _PROSE_TAGS = _tag_ids("p pre blockquote td")
 _NEUTRAL_KINDS = frozenset(("heading",))
+# A list (or any other element) of this many blocks whose text is this much link text is a
+# list of links to elsewhere, however long the summaries under each link are.
+_CLUSTER_BLOCKS = 3
+_CLUSTER_LINKED_SHARE = 0.6
+_LIST_LINK_DENSITY = 0.25
+_BOX_LINK_DENSITY = 0.3
+_LISTS = _tag_ids("ul ol dl")
+_NEVER_CLUSTER = _tag_ids("html body")
 _INVISIBLE = "script, style, noscript, template, svg"
 # Weight of a chrome or navigation character against an article character.
 _CHROME_WEIGHT = 1.0
@@ -36,6 +44,7 @@ def body_blocks(
     for node in root.css(_INVISIBLE):  # so that element text lengths count visible text only
         node.decompose()
     found = walk(root, limits)
+    _mark_link_clusters(found)
     chosen = _choose(found)
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
         kept = [b for b in found.blocks if _keep(b)]
@@ -57,6 +66,29 @@ def _value(block: RawBlock) -> float:
     if block.tag_id in _PROSE_TAGS or chars >= _PROSE_CHARS:
         return chars - block.link_chars - bad
     return -bad
+
+
+def _mark_link_clusters(found: Walk) -> None:
+    """Count every block of a link-heavy list or box (teasers: headline link plus summary) as
+    link text, even when each item alone reads like prose."""
+    blocks = found.blocks
+    chars = [0, *accumulate(len(b.text) for b in blocks)]
+    links = [0, *accumulate(b.link_chars for b in blocks)]
+    linked = [0, *accumulate(1 if b.link_chars else 0 for b in blocks)]
+    filled = [0, *accumulate(1 if b.text else 0 for b in blocks)]
+    for span in found.spans:
+        items = filled[span.end] - filled[span.start]
+        if items < _CLUSTER_BLOCKS or span.tag_id in _NEVER_CLUSTER:
+            continue
+        is_list = span.tag_id in _LISTS
+        share = _CLUSTER_LINKED_SHARE if is_list else 1.0
+        if linked[span.end] - linked[span.start] < share * items:
+            continue
+        text = chars[span.end] - chars[span.start]
+        limit = _LIST_LINK_DENSITY if is_list else _BOX_LINK_DENSITY
+        if links[span.end] - links[span.start] > limit * text:
+            for block in blocks[span.start : span.end]:
+                block.link_chars = len(block.text)
 
 
 def _choose(found: Walk) -> Span | None:
