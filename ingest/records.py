@@ -492,10 +492,13 @@ def write_record(folder: Path, record: RecordFile) -> Path:
     The text is written exactly as it is; ``RecordFormatError`` if it breaks the format.
     """
     path = Path(folder) / record.name
-    problems = validate_text(record.text)
+    try:
+        data = record.text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise RecordFormatError(path, "not_utf8", f"unpaired surrogate at {err.start}") from None
+    problems = _problems(record.text, data)
     if problems:
         raise RecordFormatError(path, problems[0].reason, _where(problems[0]))
-    data = record.text.encode("utf-8")
     if len(data) > MAX_RECORD_BYTES:
         raise RecordFormatError(path, "too_large", f"{len(data)} bytes")
     tmp = path.with_name(f".{record.name}.{os.getpid()}.{next(_TMP_COUNTER)}.tmp")

@@ -435,3 +435,17 @@ def test_repair_gives_a_valid_text_or_names_what_it_cannot_fix(text: str) -> Non
     assert validate_text(repaired) == []
     assert bool(repairs) == (repaired != text)
     assert repair_text(repaired) == (repaired, ())
+
+
+def test_written_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    path = write_record(tmp_path, RecordFile(7, "0123456789abcdef", "Text", "spaced"))
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_write_refuses_text_that_is_not_unicode_scalar_values(tmp_path: Path) -> None:
+    with pytest.raises(RecordFormatError) as caught:
+        write_record(tmp_path, RecordFile(7, "0123456789abcdef", "bad \ud800 half", "spaced"))
+    assert caught.value.reason == "not_utf8"
+    assert list(tmp_path.iterdir()) == []
