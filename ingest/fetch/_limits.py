@@ -89,7 +89,7 @@ class FetchSettings:
     # Refused even when private addresses are allowed (tests mark 127.0.0.2 this way).
     forbidden_networks: tuple[IPNetwork, ...] = ()
     respect_robots: bool = True
-    ignore_robots_for: frozenset[str] = frozenset()  # host names, lower case
+    ignore_robots_for: frozenset[str] = frozenset()  # host names (your own sites)
     max_body_bytes: int = 10 * 1024 * 1024
     max_decompressed_bytes: int = 40 * 1024 * 1024
     max_compression_ratio: float = 100.0
@@ -108,3 +108,5 @@ class FetchSettings:
             raise ValueError("body limits must be positive")
         if self.retries.max_attempts < 1:
             raise ValueError("retries.max_attempts must be at least 1")
+        hosts = frozenset(host.lower().rstrip(".") for host in self.ignore_robots_for)
+        object.__setattr__(self, "ignore_robots_for", hosts)
