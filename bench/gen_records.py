@@ -105,8 +105,9 @@ def generate_chunk(plan: Plan) -> tuple[int, int]:
         # An input folder needs no atomic rename (render_text's output is always valid), and
         # bare os calls skip the isatty/seek/fstat round trips of open(): file creation is
         # most of the time here.
-        fd = os.open(os.path.join(plan.folder, record.name),
-                     os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        fd = os.open(
+            os.path.join(plan.folder, record.name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666
+        )
         try:
             if os.write(fd, data) != len(data):
                 raise OSError(f"short write to {record.name}")
@@ -158,12 +159,33 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="folder of seed files (env NEWSDESK_SEEDS)",
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--verify", action="store_true", help="read the folder back and print the reading speed"
+    )
     args = parser.parse_args(argv)
     if args.changed_fraction is not None and args.n is not None:
         parser.error("--n and --changed-fraction do not go together")
     if args.changed_fraction is not None and not 0 <= args.changed_fraction <= 1:
         parser.error("--changed-fraction must be between 0 and 1")
     return args
+
+
+def verify(folder: Path) -> int:
+    """Read ``folder`` back in one process; print the speed; the number of rejected files."""
+    started, cpu = time.perf_counter(), time.process_time()
+    good = bad = 0
+    for result in iter_records(folder):
+        if isinstance(result, RecordFormatError):
+            bad += 1
+            print(f"rejected: {result}", file=sys.stderr)
+        else:
+            good += 1
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"read back {good} records, {bad} rejected, in {elapsed:.1f} s "
+        f"({(good + bad) / elapsed:,.0f} files/s; {(good + bad) / cpu:,.0f} per CPU second)"
+    )
+    return bad
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -174,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"{args.folder}: no such folder to change")
         changed = change_some(args.folder, args.changed_fraction, args.seed)
         print(f"changed {changed} files in {time.perf_counter() - started:.1f} s")
-        return 0
+        return 1 if args.verify and verify(args.folder) else 0
     if not args.seeds.is_dir():
         raise SystemExit(f"{args.seeds}: seed folder missing (use --seeds or NEWSDESK_SEEDS)")
     n = 100_000 if args.n is None else args.n
@@ -192,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"wrote {files} files ({size / 1e6:.1f} MB) to {args.folder} in {elapsed:.1f} s "
         f"({files / elapsed:,.0f} files/s)"
     )
-    return 0
+    return 1 if args.verify and verify(args.folder) else 0
 
 
 if __name__ == "__main__":

@@ -60,7 +60,11 @@ def test_rendering_the_split_blocks_gives_the_file_back(path: Path) -> None:
 def test_layouts_of_the_seeds() -> None:
     layouts = {p.name[:3]: read_record(p).layout for p in SEEDS}
     assert layouts == {
-        "000": "spaced", "001": "spaced", "002": "compact", "003": "compact", "004": "spaced",
+        "000": "spaced",
+        "001": "spaced",
+        "002": "compact",
+        "003": "compact",
+        "004": "spaced",
     }
 
 
@@ -181,8 +185,15 @@ def test_repair_does_not_fix_what_cannot_be_fixed(case: str, tmp_path: Path) -> 
 def test_repair_lists_every_deviation_it_fixed() -> None:
     text, repairs = repair_text("\ufeffHead \r\nline\t\u00a0x\n\n\n\nBody\n")
     assert text == "Head\nline  x\n\nBody"
-    assert repairs == ("bom", "crlf", "tab", "nbsp", "trailing_space", "blank_lines",
-                       "trailing_newline")
+    assert repairs == (
+        "bom",
+        "crlf",
+        "tab",
+        "nbsp",
+        "trailing_space",
+        "blank_lines",
+        "trailing_newline",
+    )
 
 
 def test_strict_error_reports_the_first_line_and_the_other_problems(tmp_path: Path) -> None:
@@ -239,10 +250,15 @@ def test_folder_read_goes_on_past_bad_files_in_record_order(tmp_path: Path) -> N
     (tmp_path / "subfolder" / "005_bbbbbbbbbbbbbbbb.txt").write_text("not entered")
     results = list(iter_records(tmp_path))
     assert [_label(r) for r in results] == [
-        "000_910ccb62103a7f63.txt", "001_3beab7614f4bc16b.txt",
-        "002_2c6e15f5f88e545b.txt", "not_utf8:002_aaaaaaaaaaaaaaaa.txt",
-        "003_88c87702faa88119.txt", "004_6088fd10b48ff712.txt", "1000_00000000000000c2.txt",
-        "bad_name:0999_00000000000000c2.txt", "bad_name:notes.md",
+        "000_910ccb62103a7f63.txt",
+        "001_3beab7614f4bc16b.txt",
+        "002_2c6e15f5f88e545b.txt",
+        "not_utf8:002_aaaaaaaaaaaaaaaa.txt",
+        "003_88c87702faa88119.txt",
+        "004_6088fd10b48ff712.txt",
+        "1000_00000000000000c2.txt",
+        "bad_name:0999_00000000000000c2.txt",
+        "bad_name:notes.md",
     ]
 
 
@@ -378,8 +394,26 @@ def test_writer_layouts_are_detected(texts: list[str], layout: str) -> None:
 def nearly_valid_texts(draw: st.DrawFn) -> str:
     """Mostly harmless characters, plus at most one that a rule is about."""
     text = draw(st.text(st.sampled_from(list("ab \n-•é£")), max_size=30))
-    odd = draw(st.sampled_from(["", "\t", "\r", "\x00", "\x1f", "\x7f", "\x85", "\xa0",
-                                "\u2007", "\u202f", "\u2028", "\u2029", "\ufeff", "\ud800"]))
+    odd = draw(
+        st.sampled_from(
+            [
+                "",
+                "\t",
+                "\r",
+                "\x00",
+                "\x1f",
+                "\x7f",
+                "\x85",
+                "\xa0",
+                "\u2007",
+                "\u202f",
+                "\u2028",
+                "\u2029",
+                "\ufeff",
+                "\ud800",
+            ]
+        )
+    )
     at = draw(st.integers(0, len(text)))
     return text[:at] + odd + text[at:]
 
@@ -398,8 +432,12 @@ GENERATOR = ROOT / "bench" / "gen_records.py"
 
 
 def _generate(folder: Path, *args: str) -> None:
-    subprocess.run([sys.executable, str(GENERATOR), str(folder), *args], check=True,
-                   capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(GENERATOR), str(folder), *args],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
 
 
 def test_generated_folders_are_valid_varied_and_reproducible(tmp_path: Path) -> None:
