@@ -6,6 +6,7 @@ selectolax decodes bytes as UTF-8 and ignores <meta charset>, so it is always ha
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from typing import Literal
 
@@ -32,6 +33,7 @@ def charset_from_content_type(content_type: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+@functools.lru_cache(maxsize=256)
 def _codec(label: str | None) -> str | None:
     """The Python codec name for a charset label, or None if unknown or not for HTML."""
     if not label:
