@@ -120,7 +120,8 @@ class Fetcher:
 
     async def fetch(self, request: FetchRequest | str) -> FetchResult:
         """Fetch one URL, retrying as the policy allows; never raises for the URL's sake."""
-        req = FetchRequest(request) if isinstance(request, str) else request
+        # Anything but a FetchRequest is taken as a URL; a wrong type ends as `invalid_url`.
+        req = request if isinstance(request, FetchRequest) else FetchRequest(str(request))
         clock = _Clock()
         try:
             attempt = await self._attempt(req, clock)

@@ -13,14 +13,15 @@ from ingest.testing import LocalServer
 async def test_one_result_per_request_even_for_bad_ones(local_server: LocalServer, make_settings):
     local_server.add_many({f"/p/{n}": f"<p>{n}</p>" for n in range(50)})
     good = [local_server.url(f"/p/{n}") for n in range(50)]
-    bad = ["mailto:someone@example.org", local_server.url("/missing")]
+    bad = ["mailto:someone@example.org", local_server.url("/missing"), None]
     async with Fetcher(make_settings(concurrency=8)) as fetcher:
         results = [r async for r in fetcher.fetch_many([*good, *bad])]
     by_url = {r.requested_url: r for r in results}
-    assert len(results) == 52 and set(by_url) == {*good, *bad}
+    assert len(results) == 53 and set(by_url) == {*good, *bad[:2], "None"}
     assert all(by_url[u].text == f"<p>{n}</p>" for n, u in enumerate(good))
     assert by_url[bad[0]].outcome is Outcome.INVALID_URL
     assert by_url[bad[1]].outcome is Outcome.HTTP_ERROR
+    assert by_url["None"].outcome is Outcome.INVALID_URL
     assert local_server.peak_concurrency <= 4  # per_host default
 
 
