@@ -103,7 +103,10 @@ def _title(
 
 def _host_key(url: str) -> str:
     """The distinctive label of a host: "www.theverge.com" → "theverge"."""
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # "http://[::1": urllib rejects malformed IPv6 hosts
+        return ""
     labels = [label for label in host.split(".") if label not in {"www", "m", "amp"}]
     return max(labels[:-1] or labels, key=len, default="")
 
@@ -155,21 +158,29 @@ def _text_sample(tree: LexborHTMLParser) -> str:
 
 
 def _base_url(tags: HeadTags, url: str | None) -> str | None:
+    if url is not None and not _is_web_url(url):
+        url = None
     if tags.base_href is None:
         return url
-    resolved = urljoin(url or "", tags.base_href)
-    return resolved if _is_web_url(resolved) else url
+    return _absolute(url, tags.base_href) or url
 
 
 def _absolute(base: str | None, href: str | None) -> str | None:
+    """`href` resolved against `base`, if that gives an http(s) URL with a host."""
     if not href:
         return None
-    resolved = urljoin(base or "", href.strip())
+    try:
+        resolved = urljoin(base or "", href.strip())
+    except ValueError:  # malformed IPv6 host in `base` or `href`
+        return None
     return resolved if _is_web_url(resolved) else None
 
 
 def _is_web_url(url: str) -> bool:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
