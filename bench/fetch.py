@@ -119,9 +119,11 @@ def summary(runs: list[Run], server: str, clean: Run, faulty: Run) -> dict[str, 
         if any(r.client == name for r in runs):
             other = best(runs, name)
             figures[key] = round(ours.pages_per_s / other.pages_per_s, 3)
+            # Pages per CPU second: steadier than pages/s when other work shares the cores.
+            figures[f"cpu_{key}"] = round(other.cpu_ms_per_page / ours.cpu_ms_per_page, 3)
             print(
-                f"a/{name}: {figures[key]:.2f} (newsdesk at {ours.concurrency}, "
-                f"{name} at {other.concurrency})"
+                f"a/{name}: {figures[key]:.2f} in pages/s, {figures[f'cpu_{key}']:.2f} in pages "
+                f"per CPU second (newsdesk at {ours.concurrency}, {name} at {other.concurrency})"
             )
     figures["best"] = {c: asdict(best(runs, c)) for c in {r.client for r in runs}}
     figures["retry_all_ok"] = faulty.ok == faulty.pages
