@@ -125,12 +125,19 @@ def add_urls(
 
 
 def claim(
-    con: duckdb.DuckDBPyConnection, *, limit: int, now: datetime, exclude: Sequence[str] = ()
+    con: duckdb.DuckDBPyConnection,
+    *,
+    limit: int,
+    now: datetime,
+    exclude: Sequence[str] = (),
+    run_id: str | None = None,
 ) -> list[FrontierItem]:
     """Up to `limit` due URLs, hosts interleaved so that one batch is not one host's queue.
 
     Claiming reserves nothing: the batch's own transaction moves the rows on, so a run that
     dies leaves them due for the next run. `exclude`: URLs whose batch is still being written.
+    A URL already attempted since `run_id` started (per `runs`) is left for a later run, so a
+    retry or revisit that is due at once cannot make a run go round in circles.
     """
     rows = con.execute(
         f"""
@@ -138,11 +145,13 @@ def claim(
                published_at, article_id
         FROM frontier
         WHERE ({_DUE}) AND url NOT IN (SELECT unnest($exclude::VARCHAR[]))
+          AND (last_attempt_at IS NULL OR last_attempt_at < coalesce(
+                (SELECT started_at FROM runs WHERE run_id = $run_id), 'infinity'::TIMESTAMPTZ))
         ORDER BY row_number() OVER (PARTITION BY domain ORDER BY discovered_at, url),
                  discovered_at, url
         LIMIT $limit
         """,
-        {"now": now, "limit": limit, "exclude": list(exclude)},
+        {"now": now, "limit": limit, "exclude": list(exclude), "run_id": run_id},
     ).fetchall()
     return [FrontierItem(*row) for row in rows]
 

@@ -36,10 +36,11 @@ def claim_batch(
 ) -> list[FrontierItem]:
     """Up to `limit` frontier URLs due now: pending, or a retry or revisit whose time has come.
 
-    `exclude` leaves out URLs whose batch is still being written.
+    `exclude` leaves out URLs whose batch is still being written; with the `run_id` of a run in
+    the `runs` table, URLs this run has already attempted are left for the next run.
     """
     with warehouse.connection() as con:
-        return claim(con, limit=limit, now=datetime.now(UTC), exclude=exclude)
+        return claim(con, limit=limit, now=datetime.now(UTC), exclude=exclude, run_id=run_id)
 
 
 def _job(

@@ -94,7 +94,11 @@ class _Batches:
             if (limit := self.limit()) <= 0:
                 return "max_pages"
             items = await asyncio.to_thread(
-                claim_batch, self.warehouse, limit=limit, exclude=self.in_write
+                claim_batch,
+                self.warehouse,
+                limit=limit,
+                run_id=self.report.run_id,
+                exclude=self.in_write,
             )
             if not items:
                 if self.writing is None:
