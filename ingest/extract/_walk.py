@@ -26,7 +26,7 @@ def _comment_id() -> int:
 
 # Never rendered as text (or only as widgets), and comments: not descended into at all.
 _SKIP = {_comment_id()} | _tag_ids(
-    """script style noscript template svg math iframe frame frameset object embed canvas video
+    """script style noscript template svg iframe frame frameset object embed canvas video
     audio button select option datalist textarea input head title meta link img picture source
     br hr wbr"""
 )
@@ -193,6 +193,9 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                     pieces.append(" ")
             else:
                 value = node.text_content or ""
+                if value[:1] == "<" and value.rstrip()[-1:] == ">":
+                    node = node.next  # markup shown as text (an unparsed <noscript>): not prose
+                    continue
                 pieces.append(value)
                 if parent[4]:
                     w.link_chars += len(value.strip())

@@ -47,9 +47,9 @@ def body_blocks(
     _mark_link_clusters(found)
     chosen = _choose(found)
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
-        kept = [b for b in found.blocks if _keep(b)]
+        kept = _kept(found.blocks)
     else:
-        kept = [b for b in found.blocks[chosen.start : chosen.end] if _keep(b)]
+        kept = _kept(found.blocks[chosen.start : chosen.end])
     return _drop_title(tuple(_to_block(b) for b in kept), title)
 
 
@@ -59,7 +59,7 @@ def _value(block: RawBlock) -> float:
     if chars == 0:
         return -_CHROME_WEIGHT * block.chrome_chars
     bad = _CHROME_WEIGHT * block.chrome_chars
-    if block.link_chars > _MAX_LINK_DENSITY * chars:
+    if _linky(block):
         return -_LINK_WEIGHT * chars - bad
     if block.kind in _NEUTRAL_KINDS:
         return -bad
@@ -76,9 +76,17 @@ def _mark_link_clusters(found: Walk) -> None:
     links = [0, *accumulate(b.link_chars for b in blocks)]
     linked = [0, *accumulate(1 if b.link_chars else 0 for b in blocks)]
     filled = [0, *accumulate(1 if b.text else 0 for b in blocks)]
+    headlines = [0, *accumulate(1 if b.kind == "heading" and _linky(b) else 0 for b in blocks)]
+    orphans = [0, *accumulate(_orphan_prose(blocks))]
     for span in found.spans:
         items = filled[span.end] - filled[span.start]
         if items < _CLUSTER_BLOCKS or span.tag_id in _NEVER_CLUSTER:
+            continue
+        teasers = headlines[span.end] - headlines[span.start]
+        if teasers >= _CLUSTER_BLOCKS and orphans[span.end] - orphans[span.start] <= 1:
+            # Linked headlines with a summary or two each: a teaser list, not an article.
+            for block in blocks[span.start : span.end]:
+                block.link_chars = len(block.text)
             continue
         is_list = span.tag_id in _LISTS
         share = _CLUSTER_LINKED_SHARE if is_list else 1.0
@@ -89,6 +97,19 @@ def _mark_link_clusters(found: Walk) -> None:
         if links[span.end] - links[span.start] > limit * text:
             for block in blocks[span.start : span.end]:
                 block.link_chars = len(block.text)
+
+
+def _orphan_prose(blocks: list[RawBlock]) -> list[int]:
+    """1 for each prose block that does not directly follow a linked headline."""
+    out = []
+    after_headline = False
+    for block in blocks:
+        if not block.text:
+            out.append(0)
+            continue
+        out.append(0 if after_headline or _value(block) <= 0 else 1)
+        after_headline = block.kind == "heading" and _linky(block)
+    return out
 
 
 def _choose(found: Walk) -> Span | None:
@@ -103,10 +124,13 @@ def _choose(found: Walk) -> Span | None:
     return best
 
 
-def _keep(block: RawBlock) -> bool:
-    if not block.text:
-        return False
-    return block.link_chars <= _MAX_LINK_DENSITY * len(block.text)
+def _linky(block: RawBlock) -> bool:
+    return block.link_chars > _MAX_LINK_DENSITY * len(block.text)
+
+
+def _kept(blocks: list[RawBlock]) -> list[RawBlock]:
+    """The container's text blocks, without lines that are mostly link text."""
+    return [b for b in blocks if b.text and not _linky(b)]
 
 
 def _to_block(raw: RawBlock) -> Block:
