@@ -55,19 +55,23 @@ def shingle_hashes(words: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, 
     words = np.asarray(words, dtype=np.uint64)
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
-    doc_shingles = np.maximum(lengths - 2, np.minimum(lengths, 1))
-    starts = np.repeat(offsets[:-1], doc_shingles)
-    first = np.repeat(np.cumsum(doc_shingles) - doc_shingles, doc_shingles)
-    pos = starts + (np.arange(len(starts)) - first)
-    ends = np.repeat(offsets[1:], doc_shingles)
-    padded = np.append(words, np.zeros(2, dtype=np.uint64))
+    per_doc = np.maximum(lengths - 2, np.minimum(lengths, 1))
+    padded = np.concatenate((words, np.zeros(2, dtype=np.uint64)))
     with np.errstate(over="ignore"):
-        second = np.where(pos + 1 < ends, padded[pos + 1], np.uint64(0))
-        third = np.where(pos + 2 < ends, padded[pos + 2], np.uint64(0))
-        combined = padded[pos] * _M1 + second * _M2 + third * _M3
-        hashes = _mix(combined)
-    out_offsets = np.concatenate(([0], np.cumsum(doc_shingles)))
-    return hashes, out_offsets
+        # Every position's shingle, then drop those that run past the end of their document.
+        combined = padded[:-2] * _M1 + padded[1:-1] * _M2 + padded[2:] * _M3
+    keep = np.ones(len(words), dtype=bool)
+    long_docs = lengths >= 3
+    keep[offsets[1:][long_docs] - 1] = False
+    keep[offsets[1:][long_docs] - 2] = False
+    short = np.flatnonzero((lengths > 0) & ~long_docs)
+    keep[offsets[short][lengths[short] == 2] + 1] = False
+    with np.errstate(over="ignore"):
+        # A 1-word document's "second word" is the next document's first: zero it.
+        second = np.where(lengths[short] == 2, padded[offsets[short] + 1], np.uint64(0))
+        combined[offsets[short]] = words[offsets[short]] * _M1 + second * _M2
+        hashes = _mix(combined[keep])
+    return hashes, np.concatenate(([0], np.cumsum(per_doc)))
 
 
 def simhashes(features: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

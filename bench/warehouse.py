@@ -1,0 +1,247 @@
+"""Warehouse benchmark: append, re-append, latest-version query and BM25 search at scale.
+
+Run ``python bench/warehouse.py`` (1,000,000 generated articles) or ``--quick`` (100,000).
+Prints the figures and, as the last line, a JSON object with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from ingest.article import Article
+from storage.articles import append_articles
+from storage.search import compact_index, search
+from storage.warehouse import Warehouse
+
+DOMAINS = tuple(f"site{i:02d}.example" for i in range(50))
+DAY0 = datetime(2026, 1, 1, tzinfo=UTC)
+DAYS = 120
+WIRE_SHARE = 0.02  # articles that are a syndicated copy of another one in the batch
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    words: np.ndarray  # the vocabulary
+    weights: np.ndarray  # Zipf-like word frequencies
+
+
+def make_corpus(size: int = 40_000, seed: int = 7) -> Corpus:
+    rng = np.random.default_rng(seed)
+    syllables = np.array(["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "de", "ga", "po", "ze"])
+    words = {"".join(rng.choice(syllables, rng.integers(2, 5))) for _ in range(size * 2)}
+    vocab = np.array(sorted(words)[:size])
+    rng.shuffle(vocab)
+    ranks = np.arange(1, len(vocab) + 1)
+    weights = 1.0 / ranks**1.05
+    return Corpus(vocab, weights / weights.sum())
+
+
+def generate(corpus: Corpus, start: int, count: int, seed: int = 1) -> list[Article]:
+    """Articles `start` .. `start + count - 1`; the same arguments give the same articles."""
+    rng = np.random.default_rng([seed, start])
+    lengths = rng.integers(150, 450, count)
+    picks = rng.choice(len(corpus.words), int(lengths.sum()) + 12 * count, p=corpus.weights)
+    tokens = corpus.words[picks].tolist()
+    out: list[Article] = []
+    pos = 0
+    for k in range(count):
+        n = int(lengths[k])
+        title = " ".join(tokens[pos : pos + 10]).capitalize()
+        body = tokens[pos + 10 : pos + 10 + n]
+        pos += n + 12
+        paragraphs = [" ".join(body[i : i + 60]) + "." for i in range(0, n, 60)]
+        i = start + k
+        out.append(
+            Article(
+                id=f"{(i * 0x9E3779B97F4A7C15) % (1 << 64):016x}",
+                text=title + "\n\n" + "\n\n".join(paragraphs),
+                seq=i,
+                title=title,
+                url=f"https://{DOMAINS[i % len(DOMAINS)]}/news/{i}",
+                domain=DOMAINS[i % len(DOMAINS)],
+                published_at=DAY0 + timedelta(minutes=int(rng.integers(0, DAYS * 24 * 60))),
+                language="en",
+            )
+        )
+    for k in rng.choice(count, int(count * WIRE_SHARE), replace=False).tolist():
+        if k == 0:
+            continue
+        source = out[k - 1]
+        out[k] = Article(
+            id=out[k].id,
+            text=source.text + "\n\nThis story was distributed by a wire service.",
+            seq=out[k].seq,
+            title=source.title,
+            url=out[k].url,
+            domain=out[k].domain,
+            published_at=out[k].published_at,
+            language="en",
+        )
+    return out
+
+
+def cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), cpu_s()
+    fn()
+    return time.perf_counter() - wall, cpu_s() - cpu
+
+
+def batches(total: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, total, size):
+        yield start, min(size, total - start)
+
+
+def build(wh: Warehouse, corpus: Corpus, rows: int, batch: int, first: int) -> dict[str, float]:
+    """Append `rows` articles; figures for all of them and for the first `first`."""
+    wall = cpu = first_wall = gen_s = 0.0
+    seen = DAY0 + timedelta(days=DAYS)
+    for start, count in batches(rows, batch):
+        t0 = time.perf_counter()
+        articles = generate(corpus, start, count)
+        gen_s += time.perf_counter() - t0
+
+        def append(articles: list[Article] = articles) -> None:
+            with wh.connection() as con:
+                append_articles(con, articles, seen_at=seen)
+
+        w, c = timed(append)
+        wall, cpu = wall + w, cpu + c
+        if start < first:
+            first_wall += w
+        print(f"  appended {start + count:>9,} rows  ({count / w:,.0f} rows/s wall)", flush=True)
+    return {"wall_s": wall, "cpu_s": cpu, "first_wall_s": first_wall, "generate_s": gen_s}
+
+
+def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> float:
+    seen = DAY0 + timedelta(days=DAYS + 1)
+    total = 0.0
+    for start, count in batches(first, batch):
+        articles = generate(corpus, start, count)
+
+        def append(articles: list[Article] = articles) -> None:
+            with wh.connection() as con:
+                result = append_articles(con, articles, seen_at=seen)
+            if result.unchanged != len(articles):
+                raise SystemExit(f"re-append changed rows: {result}")
+
+        total += timed(append)[0]
+    return total
+
+
+def median_time(fn: Callable[[int], object], runs: int = 5) -> tuple[float, list[float]]:
+    times = [timed(lambda i=i: fn(i))[0] for i in range(runs)]
+    return statistics.median(times), times
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--quick", action="store_true", help="100,000 rows")
+    parser.add_argument("--batch", type=int, default=20_000, help="articles per append (20000)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=Path(os.environ.get("NEWSDESK_BENCH_DIR") or tempfile.gettempdir()),
+        help="where the warehouse file is written (env NEWSDESK_BENCH_DIR, default: temp dir)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the warehouse file")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    rows = 100_000 if args.quick else args.rows
+    first = min(100_000, rows)
+    path = args.dir / f"bench-warehouse-{os.getpid()}.duckdb"
+    wh = Warehouse(path)
+    corpus = make_corpus()
+    print(f"warehouse bench: {rows:,} rows in batches of {args.batch:,} into {path}")
+    try:
+        built = build(wh, corpus, rows, args.batch, first)
+        re_s = reappend(wh, corpus, first, args.batch)
+        compact_s = timed(lambda: _compact(wh))[0]
+        figures = _queries(Warehouse(path, read_only=True), corpus)
+        size_mb = path.stat().st_size / 1e6
+    finally:
+        if not args.keep:
+            for leftover in (path, path.with_name(path.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+    result = {
+        "rows": rows,
+        "append_wall_s": round(built["wall_s"], 2),
+        "append_cpu_s": round(built["cpu_s"], 2),
+        "append_rows_per_cpu_s": round(rows / built["cpu_s"]),
+        "first_append_s": round(built["first_wall_s"], 2),
+        "reappend_s": round(re_s, 2),
+        "reappend_ratio": round(re_s / built["first_wall_s"], 3),
+        "compact_s": round(compact_s, 2),
+        **figures,
+        "file_mb": round(size_mb, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load1": round(os.getloadavg()[0], 1),
+    }
+    for key, value in result.items():
+        print(f"  {key:24} {value}")
+    print(json.dumps(result))
+    return 0
+
+
+def _compact(wh: Warehouse) -> None:
+    with wh.connection() as con:
+        compact_index(con)
+
+
+def _queries(wh: Warehouse, corpus: Corpus) -> dict[str, object]:
+    sample = corpus.words[50:60].tolist()  # common but not stop-word common
+    with wh.connection() as con:
+
+        def latest(i: int) -> object:
+            day = DAY0 + timedelta(days=17 + i)
+            return con.execute(
+                "SELECT id, title, published_at FROM latest_articles "
+                "WHERE domain = ? AND published_at >= ? AND published_at < ?",
+                [DOMAINS[i * 7 % len(DOMAINS)], day, day + timedelta(days=1)],
+            ).fetchall()
+
+        def bm25(i: int) -> object:
+            return search(con, f"{sample[i]} {sample[i + 1]}", limit=10)
+
+        def macro(i: int) -> object:
+            return con.execute(
+                "SELECT * FROM search_articles(?, k := 10)", [f"{sample[i]} {sample[i + 1]}"]
+            ).fetchall()
+
+        latest_s, latest_all = median_time(latest)
+        search_s, search_all = median_time(bm25)
+        macro_s, _ = median_time(macro, runs=3)
+        hits = len(bm25(0))
+    return {
+        "latest_query_s": round(latest_s, 4),
+        "latest_query_max_s": round(max(latest_all), 4),
+        "search_s": round(search_s, 4),
+        "search_max_s": round(max(search_all), 4),
+        "search_hits": hits,
+        "search_macro_s": round(macro_s, 4),
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())
