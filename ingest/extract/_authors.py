@@ -32,8 +32,9 @@ _META_KEYS = (
     "citation_author",
 )
 _BY = r"(?:by|von|par|por|door|oleh|di|af|av)"
+# "By", "Analysis by", "Reporting by", and labels such as "Text:" or "Autor:".
 _BY_PREFIX = re.compile(
-    r"^(?:(?:written|posted|story|text|words)\s+)?" + _BY + r"\b[:\s]*", re.IGNORECASE
+    r"^(?:(?:[^\W\d_]+\s+){0,2}" + _BY + r"\b[:\s]*|[^\W\d_]{2,15}:\s+)", re.IGNORECASE
 )
 # Conjunctions that join two bylines in the languages of _BY; a parenthesis opens a second
 # credit ("Martin Untersinger (avec Damien Leloup et Morgane Tual)").
@@ -46,6 +47,21 @@ _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
 # "Posted on <date> by Admin": a byline that shares its element with the date.
 _BY_NAME = re.compile(r"(?:^|\s)" + _BY + r"\s+([^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,3})")
 _MAX_BYLINE_CHARS = 200
+_ROLE = re.compile(
+    r"\b(?:writer|editor|reporter|correspondent|contributor|columnist|journalist|photographer|"
+    r"editor-at-large|analyst|redakteur|rédacteur|redactor|correspondant|corresponsal)\b",
+    re.IGNORECASE,
+)
+_DEGREE = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?|Jr\.?|Sr\.?)$")
+# A wire agency written after a reporter's name ("Jill Lawless Associated Press").
+_AGENCIES = r"(?:associated press|reuters|afp|ap|dpa|pti|efe|ansa)"
+_AGENCY_SUFFIX = re.compile(r"\s+(?:the\s+)?" + _AGENCIES + "$", re.IGNORECASE)
+_AGENCY = re.compile(r"^(?:the\s+)?" + _AGENCIES + "$", re.IGNORECASE)
+# A visible byline runs on into its date ("By Jeff Foust Monday, November 18, 2019").
+_DATE_START = re.compile(
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?<!\w)\d|\b(?:updated|published)\b",
+    re.IGNORECASE,
+)
 _COMMENT_OR_FORM = re.compile(r"comment|form|reply", re.IGNORECASE)
 
 
@@ -126,8 +142,13 @@ def _markup_names(nodes: PageNodes) -> list[str]:
 
 
 def _short_texts(candidates: list[LexborNode]) -> list[str]:
-    texts = [_text(node) for node in candidates[:_MAX_MARKUP_NODES]]
+    texts = [_before_date(_text(node)) for node in candidates[:_MAX_MARKUP_NODES]]
     return [text for text in texts if 0 < len(text) <= 2 * _MAX_NAME_CHARS][:3]
+
+
+def _before_date(text: str) -> str:
+    match = _DATE_START.search(text)
+    return text[: match.start()] if match else text
 
 
 def _author_texts(nodes: PageNodes) -> list[str]:
@@ -157,16 +178,34 @@ def _text(node: LexborNode) -> str:
 
 def _clean_all(raw_names: Iterable[str], split_commas: bool) -> list[str]:
     splitter = _SPLIT if split_commas else _SPLIT_NO_COMMA
-    seen: set[str] = set()
-    names: list[str] = []
+    parts: list[str] = []
     for raw in raw_names:
         text = " ".join(html.unescape(raw).split()) if "&" in raw else " ".join(raw.split())
-        for part in splitter.split(_BY_PREFIX.sub("", text)):
-            name = _clean_name(part)
-            if name and name.casefold() not in seen:
-                seen.add(name.casefold())
-                names.append(name)
+        parts.extend(splitter.split(_BY_PREFIX.sub("", text)))
+    seen: set[str] = set()
+    names: list[str] = []
+    for part in _without_roles([name for part in parts if (name := _clean_name(part))]):
+        if part.casefold() not in seen:
+            seen.add(part.casefold())
+            names.append(part)
     return names
+
+
+def _without_agency(name: str) -> str:
+    person = _AGENCY_SUFFIX.sub("", name)
+    return person if len(person.split()) >= 2 else name
+
+
+def _without_roles(names: list[str]) -> list[str]:
+    """Names without the job titles, degrees and agency credits that bylines append to them."""
+    names = [_without_agency(name) for name in names]
+    people = [
+        name
+        for name in names
+        if not _ROLE.search(name) and not _DEGREE.match(name) and not _AGENCY.match(name)
+    ]
+    # "Staff Reports" or "AP" alone is the whole byline, so it stays.
+    return people or names
 
 
 def _clean_name(text: str) -> str | None:

@@ -398,3 +398,27 @@ def test_language_not_detected_from_too_little_text_or_from_scripts() -> None:
     assert meta_of(page(body="<p>Hola, mundo. Hasta luego.</p>")).language is None
     script_cell = "<td><script>var a = {x: 1}; function f(b, c) { return b + c; }</script></td>"
     assert meta_of(page(body=f"<table><tr>{script_cell * 20}</tr></table>")).language is None
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("LISA MASCARO and ERIC TUCKER Associated Press", ("LISA MASCARO", "ERIC TUCKER")),
+        ("Paul Takahashi, Staff writer", ("Paul Takahashi",)),
+        ("Ilana Muhlstein, MS, RDN", ("Ilana Muhlstein",)),
+        ("Analysis by Chris Cillizza, CNN Editor-at-large", ("Chris Cillizza",)),
+        ("Meg Kinnard, Errin Haines, Associated Press", ("Meg Kinnard", "Errin Haines")),
+        ("Текст: Лида Буслаева", ("Лида Буслаева",)),
+        ("The Associated Press", ("The Associated Press",)),
+        ("Staff Reports", ("Staff Reports",)),
+    ],
+)
+def test_roles_degrees_and_agency_credits_leave_the_names(
+    byline: str, expected: tuple[str, ...]
+) -> None:
+    assert meta_of(page(f'<meta name="author" content="{byline}">')).authors == expected
+
+
+def test_visible_byline_is_cut_where_its_date_starts() -> None:
+    body = '<p class="byline">by Jeff Foust Monday, November 18, 2019</p>'
+    assert meta_of(page(body=body), None).authors == ("Jeff Foust",)
