@@ -29,8 +29,8 @@ _SUB_DELIMS = frozenset("!$&'()*+,;=")
 # Characters that may stay literal in each component (RFC 3986, section 3.3 and 3.4).
 _PATH_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/")
 _QUERY_SAFE = _UNRESERVED | _SUB_DELIMS | frozenset(":@/?")
+_ABSOLUTE = re.compile(r"https?://", re.IGNORECASE)
 _ASCII_HOST = re.compile(r"[a-z0-9_.-]+")
-_HEX = frozenset("0123456789abcdefABCDEF")
 # WHATWG URL parsing drops these anywhere in the input; browsers follow such links unchanged.
 _STRIPPED = re.compile(r"[\t\n\r]")
 
@@ -81,7 +81,7 @@ def canonicalize_url(
     """
     text = _STRIPPED.sub("", url).strip()
     try:
-        if base is not None:
+        if base is not None and not _ABSOLUTE.match(text):
             text = urljoin(_STRIPPED.sub("", base).strip(), text)
         parts = urlsplit(text)
         port = parts.port
@@ -94,7 +94,7 @@ def canonicalize_url(
         raise InvalidURL(url, "credentials in URLs are not accepted")
     host = _canonical_host(url, parts.hostname or "")
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = _remove_dot_segments(_normalise_escapes(parts.path, _PATH_SAFE)) or "/"
+    path = _remove_dot_segments(_normalise_escapes(parts.path, _PATH_FIX)) or "/"
     if not path.startswith("/"):
         path = "/" + path
     query = _canonical_query(parts.query, tracking)
@@ -152,41 +152,47 @@ def _canonical_query(query: str, tracking: TrackingRules) -> str:
         if not piece:
             continue
         key, sep, value = piece.partition("=")
-        key = _normalise_escapes(key, _QUERY_SAFE)
+        key = _normalise_escapes(key, _QUERY_FIX)
         if tracking.is_tracking(_unquote_ascii(key)):
             continue
-        pairs.append((key, sep + _normalise_escapes(value, _QUERY_SAFE)))
+        pairs.append((key, sep + _normalise_escapes(value, _QUERY_FIX)))
     pairs.sort(key=lambda pair: pair[0])
     return "&".join(key + rest for key, rest in pairs)
 
 
-def _normalise_escapes(component: str, safe: frozenset[str]) -> str:
+def _normalise_escapes(component: str, pattern: re.Pattern[str]) -> str:
     """Decode escaped unreserved characters, upper-case other escapes, escape unsafe ones."""
-    out: list[str] = []
-    i = 0
-    while i < len(component):
-        char = component[i]
-        escape = component[i + 1 : i + 3]
-        if char == "%" and len(escape) == 2 and set(escape) <= _HEX:
-            decoded = chr(int(escape, 16))
-            out.append(decoded if decoded in _UNRESERVED else "%" + escape.upper())
-            i += 3
-            continue
-        if char in safe:
-            out.append(char)
-        else:
-            out.extend(f"%{byte:02X}" for byte in char.encode("utf-8", "surrogatepass"))
-        i += 1
-    return "".join(out)
+    return pattern.sub(_fix_escape, component)
+
+
+def _fix_escape(match: re.Match[str]) -> str:
+    text = match[0]
+    if len(text) == 3:  # an escape: %XX
+        decoded = chr(int(text[1:], 16))
+        return decoded if decoded in _UNRESERVED else text.upper()
+    # A character that may not appear literally (a lone "%" included).
+    return "".join(f"%{byte:02X}" for byte in text.encode("utf-8", "surrogatepass"))
+
+
+def _escape_or_unsafe(safe: frozenset[str]) -> re.Pattern[str]:
+    allowed = "".join(re.escape(char) for char in sorted(safe))
+    return re.compile(rf"%[0-9A-Fa-f]{{2}}|[^{allowed}]")
+
+
+_UPPER_ESCAPE = re.compile(r"%([0-9A-F]{2})")
+_PATH_FIX = _escape_or_unsafe(_PATH_SAFE)
+_QUERY_FIX = _escape_or_unsafe(_QUERY_SAFE)
 
 
 def _unquote_ascii(text: str) -> str:
-    return re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)), text)
+    if "%" not in text:
+        return text
+    return _UPPER_ESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
 
 
 def _remove_dot_segments(path: str) -> str:
     """RFC 3986 section 5.2.4, on a path whose dots are already unescaped."""
-    if "." not in path:
+    if "/." not in path:  # the path starts with "/", so every dot segment follows one
         return path
     segments = path.split("/")
     output: list[str] = []
