@@ -44,12 +44,17 @@ _SPLIT = re.compile(_JOINERS + r"|,\s+(?:and\s+)?")
 _SPLIT_NO_COMMA = re.compile(r"\s+(?:and|und|et|&)\s+|\s*;\s*")
 _LEADING_WITH = re.compile(r"^(?:with|avec|mit|con|com)\s+", re.IGNORECASE)
 _NAME_WORD = re.compile(r"^[^\W\d_][\w.'’-]*$")
+_PARTICLES = frozenset(
+    "van von der den de del della di da dos das du le la bin ibn al el ter ten zu y e".split()
+)
 # "Posted on <date> by Admin": a byline that shares its element with the date.
 _BY_NAME = re.compile(r"(?:^|\s)" + _BY + r"\s+([^\W\d_][\w.'’-]*(?:\s+[^\W\d_][\w.'’-]*){0,3})")
 _MAX_BYLINE_CHARS = 200
 _ROLE = re.compile(
     r"\b(?:writer|editor|reporter|correspondent|contributor|columnist|journalist|photographer|"
-    r"editor-at-large|analyst|redakteur|rédacteur|redactor|correspondant|corresponsal)\b",
+    r"editor-at-large|analyst|redakteur|rédacteur|redactor|correspondant|corresponsal)\b"
+    # "Ad Operations at IAB": a position at an organisation, not a name.
+    r"|\s(?:at|@)\s",
     re.IGNORECASE,
 )
 _DEGREE = re.compile(r"^(?:[A-Z]{2,4}|Ph\.?D\.?|M\.?D\.?|Jr\.?|Sr\.?)$")
@@ -59,7 +64,8 @@ _AGENCY_SUFFIX = re.compile(r"\s+(?:the\s+)?" + _AGENCIES + "$", re.IGNORECASE)
 _AGENCY = re.compile(r"^(?:the\s+)?" + _AGENCIES + "$", re.IGNORECASE)
 # A visible byline runs on into its date ("By Jeff Foust Monday, November 18, 2019").
 _DATE_START = re.compile(
-    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?<!\w)\d|\b(?:updated|published)\b",
+    r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?<!\w)\d|\b(?:updated|published)\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d",
     re.IGNORECASE,
 )
 _COMMENT_OR_FORM = re.compile(r"comment|form|reply", re.IGNORECASE)
@@ -225,4 +231,8 @@ def _looks_like_name(name: str) -> bool:
     # A visible byline element also holds dates, roles and "Follow" buttons; keep only
     # short runs of words that could be a person's or desk's name.
     words = name.split()
-    return 1 <= len(words) <= 5 and all(_NAME_WORD.match(word) for word in words)
+    if not 1 <= len(words) <= 5 or not all(_NAME_WORD.match(word) for word in words):
+        return False
+    # Names capitalise every word but their particles ("Ludwig van Beethoven"); "View my
+    # complete profile" does not. Scripts without case (CJK) and one-word handles pass.
+    return len(words) == 1 or all(not w[0].islower() or w in _PARTICLES for w in words)

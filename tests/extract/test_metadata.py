@@ -422,3 +422,17 @@ def test_roles_degrees_and_agency_credits_leave_the_names(
 def test_visible_byline_is_cut_where_its_date_starts() -> None:
     body = '<p class="byline">by Jeff Foust Monday, November 18, 2019</p>'
     assert meta_of(page(body=body), None).authors == ("Jeff Foust",)
+
+
+@pytest.mark.parametrize(
+    ("byline", "expected"),
+    [
+        ("View my complete profile", ()),
+        ("Ludwig van Beethoven", ("Ludwig van Beethoven",)),
+        ("rmb8090", ("rmb8090",)),
+        ("Nathan Willis March 25, 2015 10:04", ("Nathan Willis",)),
+        ("肖春芳", ("肖春芳",)),
+    ],
+)
+def test_visible_bylines_must_look_like_names(byline: str, expected: tuple[str, ...]) -> None:
+    assert meta_of(page(body=f'<div class="author-box">{byline}</div>'), None).authors == expected
