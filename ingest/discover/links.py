@@ -6,8 +6,8 @@ Pure: takes page text (never bytes: the fetcher decodes) and returns canonical U
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -88,13 +88,13 @@ def parse_url_list(text: str, *, on_reject: RejectHandler = log_rejected) -> lis
 class LinkFollowPolicy:
     """How far link following may go: depth from a seed page, pages in all, URL patterns.
 
-    Patterns may be strings or compiled expressions; they are compiled once here.
+    Patterns may be strings or compiled expressions; they are stored compiled, as tuples.
     """
 
     max_depth: int = 1
     max_pages: int = 1000
-    include: tuple[re.Pattern[str], ...] = field(default=())
-    exclude: tuple[re.Pattern[str], ...] = field(default=())
+    include: Sequence[Pattern] = ()
+    exclude: Sequence[Pattern] = ()
     same_site: bool = True
 
     def __post_init__(self) -> None:
