@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -26,7 +27,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         pool = _pools.get(workers)
         if pool is None:
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["ingest.pipeline._work"])
+            context.set_forkserver_preload(["ingest.pipeline._warm"])
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             _pools[workers] = pool
         return pool
@@ -50,6 +51,12 @@ class PageWorkers:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._executor: Executor | None = _pool(workers) if workers > 0 else None
+
+    def warm_up(self) -> None:
+        """Start the worker processes now (they load the extractor), not at the first page."""
+        if self._executor is not None:
+            for _ in range(self.workers):
+                self._executor.submit(os.getpid)
 
     async def run(self, fn: Callable[[T], R], job: T) -> R:
         if self._executor is None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from ingest.discover import LinkFollowPolicy
 from ingest.fetch import Fetcher
 from ingest.pipeline._collect import Collected
+from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline.batch import claim_batch, gather, stored_progress, write
 from ingest.pipeline.discovery import discover
 from ingest.pipeline.report import BatchReport, ScrapeReport, StopReason
@@ -139,6 +140,7 @@ async def run_scrape(
     report = ScrapeReport(run_id=run_id or new_run_id())
     await asyncio.to_thread(_record_start, warehouse, report.run_id, _params(sources, settings))
     status = "failed"
+    PageWorkers(settings.extract_workers).warm_up()  # while discovery runs
     try:
         async with Fetcher(settings.fetch) as fetcher:
             report.discovery = await discover(
