@@ -114,8 +114,11 @@ def _rss_link(item: Element, fields: Mapping[str, str]) -> str | None:
         if local_name(child) == "link" and child.get("href"):
             return child.get("href")
     guid = next((child for child in item if local_name(child) == "guid"), None)
-    if guid is not None and guid.get("isPermaLink", "true").lower() != "false":
-        return text_of(guid)
+    permalink = text_of(guid) if guid is not None else None
+    # Many feeds leave out isPermaLink="false" on opaque ids: only an absolute URL is a link.
+    if permalink and guid is not None and guid.get("isPermaLink", "true").lower() != "false":
+        if _is_absolute(permalink):
+            return permalink
     return fields.get("about") or item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
 
 
@@ -131,4 +134,8 @@ def _atom_link(entry: Element) -> str | None:
     if candidates:
         return min(candidates, key=lambda pair: pair[0])[1]
     entry_id = next((text_of(c) for c in entry if local_name(c) == "id"), None)
-    return entry_id if entry_id and entry_id.startswith(("http://", "https://")) else None
+    return entry_id if entry_id and _is_absolute(entry_id) else None
+
+
+def _is_absolute(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))

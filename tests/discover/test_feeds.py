@@ -49,6 +49,7 @@ RSS2 = b"""<?xml version="1.0" encoding="utf-8"?>
     <dc:date>2024-03-07T10:00:00Z</dc:date>
   </item>
   <item><title>No link at all</title><guid isPermaLink="false">x-1</guid></item>
+  <item><title>Opaque guid, isPermaLink left out</title><guid>8c1e-44</guid></item>
   <item><title>Mail</title><link>mailto:desk@news.example</link></item>
 </channel>
 </rss>"""
@@ -74,6 +75,7 @@ def test_rss2_entries_with_titles_dates_and_quirks() -> None:
     assert entries[2].published_at is None
     assert entries[3].published_at == datetime(2024, 3, 7, 10, 0, tzinfo=UTC)
     assert [(r.document, r.reason) for r in rejected] == [
+        (FEED_URL, "entry has no URL"),
         (FEED_URL, "entry has no URL"),
         (FEED_URL, "scheme 'mailto' is not http or https"),
     ]
