@@ -37,6 +37,7 @@ from ingest.testing.server import HTML, Route
 __all__ = ["DemoArticle", "DemoSite", "build_site"]
 
 _XML = "application/xml"
+_SITEMAP_URLS = 50_000  # the sitemaps.org limit per file
 _FIXTURE_POSTED = datetime(2025, 6, 2, 8, 0, tzinfo=UTC)
 
 
@@ -86,7 +87,9 @@ def build_site(
 ) -> DemoSite:
     """The demo site at `base_url` (e.g. a `LocalServer.base_url`): `n_sites` publications
     (1-4) under their own path prefix, sharing the five seed articles and seven real pages,
-    plus `extra_pages` synthetic articles listed in the sitemap.
+    plus `extra_pages` synthetic articles listed in the sitemap only (not in the feeds).
+
+    Every page is held in memory: for thousands of pages, serve `synthetic_pages` from disk.
     """
     if not 1 <= n_sites <= len(PUBLICATIONS):
         raise ValueError(f"n_sites must be between 1 and {len(PUBLICATIONS)}, not {n_sites}")
@@ -204,8 +207,7 @@ def _add_synthetic(
     )
     found: list[DemoArticle] = []
     for page in pages:
-        routes[page.path] = Route(page.body)
-        site.items.append(FeedItem(url=page.url, title=page.title, published=page.published))
+        routes[page.path] = Route(page.body)  # in the sitemap only: feeds stay short
         found.append(
             DemoArticle(
                 url=page.url,
@@ -311,14 +313,15 @@ def _add_root_documents(
         for a in listed
     ]
     news = [item for site in sites for item in site.news]
-    routes["/sitemaps/articles.xml.gz"] = Route(
-        gzip.compress(urlset(pages), mtime=0), content_type="application/gzip"
-    )
+    children: list[str] = []
+    for number, start in enumerate(range(0, len(pages), _SITEMAP_URLS), start=1):
+        path = f"/sitemaps/articles-{number}.xml.gz"
+        body = gzip.compress(urlset(pages[start : start + _SITEMAP_URLS]), mtime=0)
+        routes[path] = Route(body, content_type="application/gzip")
+        children.append(base + path)
     routes["/sitemaps/news.xml"] = Route(news_sitemap(news), content_type=_XML)
-    routes["/sitemap.xml"] = Route(
-        sitemap_index([f"{base}/sitemaps/articles.xml.gz", f"{base}/sitemaps/news.xml"]),
-        content_type=_XML,
-    )
+    children.append(f"{base}/sitemaps/news.xml")
+    routes["/sitemap.xml"] = Route(sitemap_index(children), content_type=_XML)
     routes["/robots.txt"] = Route(
         robots_txt(sitemaps=[f"{base}/sitemap.xml"], disallow=["/private/"]),
         content_type="text/plain; charset=utf-8",
