@@ -102,3 +102,7 @@ def test_link_follow_policy_depth_and_patterns() -> None:
 def test_link_follow_policy_rejects_negative_limits() -> None:
     with pytest.raises(ValueError, match="negative"):
         LinkFollowPolicy(max_depth=-1)
+
+
+def test_link_follow_policy_at_depth_zero_follows_nothing() -> None:
+    assert LinkFollowPolicy(max_depth=0).follow(PAGE, PAGE_URL, depth=0) == []
