@@ -17,6 +17,7 @@ _MAX_H1 = 5
 _WORD = re.compile(r"\w+")
 _MIN_SIMILAR_WORDS = 4
 _MIN_WORD_OVERLAP = 0.75
+_MIN_DOMINANT_WORDS = 4
 _SEPARATOR = re.compile(r"(\s+[|\-–—:·•»«/~]\s+|\s*[|»«]\s*|\s+::\s+)")
 
 
@@ -24,7 +25,8 @@ def visible_headings(headings: list[LexborNode]) -> list[str]:
     """Texts of the first few <h1> elements, whitespace collapsed."""
     texts = []
     for node in headings[:_MAX_H1]:
-        text = " ".join(node.text(deep=True, separator=" ").split())
+        # Documentation sites end headings with a permalink glyph ("Install ¶").
+        text = " ".join(node.text(deep=True, separator=" ").split()).rstrip(" ¶#§🔗")
         if text:
             texts.append(text[:MAX_TITLE_CHARS])
     return texts
@@ -55,9 +57,25 @@ def choose_title(
     for heading in headings:
         if any(_same_words(heading, title) for title in candidates):
             return heading
+    if candidates and not any(declared):
+        # Only <title>: "Headline | Section | Author Name" names no site we know, but one part
+        # that dwarfs the others is the headline.
+        return _dominant_part(candidates[0])
     if candidates:
         return candidates[0]
     return headings[0] if headings else None
+
+
+def _dominant_part(title: str) -> str:
+    parts = [part.strip() for part in _SEPARATOR.split(title)[::2]]
+    words = [len(part.split()) for part in parts]
+    if len(parts) < 2:
+        return title
+    longest = max(range(len(parts)), key=words.__getitem__)
+    others = [count for index, count in enumerate(words) if index != longest]
+    if words[longest] >= _MIN_DOMINANT_WORDS and words[longest] >= 2 * max(others):
+        return parts[longest]
+    return title
 
 
 def _same_headline(heading_key: str, candidate_key: str) -> bool:

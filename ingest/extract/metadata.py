@@ -23,7 +23,7 @@ from ingest.extract.model import Extracted, LanguageSource
 
 MAX_TAGS = 50
 MAX_FIELD_CHARS = 2_000
-_MAX_SAMPLE_PARAGRAPHS = 300
+_MAX_SAMPLE_PARAGRAPHS = 150
 _MIN_SAMPLE_PARAGRAPH = 40
 # Whole-body text would include <script> and <style> contents, which read as English.
 _TEXT_BLOCKS = "p, li, td, dd, blockquote"

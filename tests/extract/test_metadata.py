@@ -305,9 +305,7 @@ def test_tree_is_not_mutated() -> None:
         ("Posted 2018-09-28 17:32:05", datetime(2018, 9, 28, 17, 32, 5), "second"),
     ],
 )
-def test_written_dates_in_several_languages(
-    text: str, expected: datetime, precision: str
-) -> None:
+def test_written_dates_in_several_languages(text: str, expected: datetime, precision: str) -> None:
     published = meta_of(page(body=f'<span class="pubdate">{text}</span>'), None).published
     assert published is not None
     assert (published.value, published.precision, published.source) == (
@@ -377,8 +375,21 @@ def test_h1_with_an_extra_word_still_beats_the_document_title() -> None:
 def test_headline_that_merely_starts_with_the_site_name_is_kept() -> None:
     head = "<title>The Guardian view on Hong Kong: a city on the brink | Opinion | The Guardian"
     head += '</title><meta property="og:site_name" content="the Guardian">'
-    expected = "The Guardian view on Hong Kong: a city on the brink | Opinion"
-    assert meta_of(page(head)).title == expected
+    assert meta_of(page(head)).title == "The Guardian view on Hong Kong: a city on the brink"
+
+
+def test_document_title_alone_keeps_the_part_that_dwarfs_the_others() -> None:
+    html = page("<title>Get your Frontend JavaScript Code Covered | Code | Nicolas P</title>")
+    assert meta_of(html, None).title == "Get your Frontend JavaScript Code Covered"
+    html = page("<title>Chapter 1 - Boku no Hero | My Hero Academia</title>")
+    assert meta_of(html, None).title == "Chapter 1 - Boku no Hero | My Hero Academia"
+
+
+def test_heading_anchor_glyphs_are_not_part_of_the_title() -> None:
+    html = page(
+        "<title>Evolve: Shared Mutable History</title>", "<h1>Evolve: Shared Mutable History ¶</h1>"
+    )
+    assert meta_of(html, None).title == "Evolve: Shared Mutable History"
 
 
 LONG_SPANISH = (
