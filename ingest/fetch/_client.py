@@ -20,6 +20,7 @@ from ingest.fetch._body import content_encoding, read_bounded
 from ingest.fetch._decode import decode_html
 from ingest.fetch._guard import AddressPolicy, check_host_literal
 from ingest.fetch._limits import FetchSettings
+from ingest.fetch._many import run_pool
 from ingest.fetch._models import FetchRequest, FetchResult, Outcome
 from ingest.fetch._politeness import HostPolicy
 from ingest.fetch._retry import parse_retry_after, retrying
@@ -144,42 +145,15 @@ class Fetcher:
         controller.sleep = clock.sleep  # type: ignore[method-assign]
         return await controller(attempt)
 
-    async def fetch_many(
+    def fetch_many(
         self, requests: Iterable[FetchRequest | str] | AsyncIterable[FetchRequest | str]
     ) -> AsyncIterator[FetchResult]:
-        """Fetch every request, `concurrency` at a time, yielding results as they complete."""
-        results: asyncio.Queue[FetchResult | None] = asyncio.Queue()
-        free = asyncio.Semaphore(self.settings.concurrency)
-        tasks: set[asyncio.Task[None]] = set()
+        """Fetch every request, `concurrency` at a time, yielding results as they complete.
 
-        async def one(item: FetchRequest | str) -> None:
-            try:
-                results.put_nowait(await self.fetch(item))
-            finally:
-                free.release()
-
-        async def feed() -> None:
-            try:
-                async for item in _aiter(requests):
-                    await free.acquire()
-                    task = asyncio.create_task(one(item))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-            finally:  # requests already started still deliver their results
-                if tasks:
-                    await asyncio.wait(set(tasks))
-                results.put_nowait(None)
-
-        feeder = asyncio.create_task(feed())
-        try:
-            while (result := await results.get()) is not None:
-                yield result
-            await feeder  # re-raises an error of the caller's iterable
-        finally:
-            pending = [feeder, *tasks]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+        Stopping the iteration early cancels what is in flight; an error raised by `requests`
+        itself reaches the caller after the results already under way.
+        """
+        return run_pool(self.fetch, requests, self.settings.concurrency)
 
     async def robots_sitemaps(self, url: str) -> tuple[str, ...]:
         """The `Sitemap:` lines of the robots.txt of `url`'s host (fetched once, cached)."""
@@ -349,14 +323,3 @@ def _header_dict(headers: httpx.Headers) -> dict[str, str]:
         name, value = raw_name.decode("latin-1").lower(), raw_value.decode("latin-1")
         merged[name] = f"{merged[name]}, {value}" if name in merged else value
     return merged
-
-
-async def _aiter(
-    items: Iterable[FetchRequest | str] | AsyncIterable[FetchRequest | str],
-) -> AsyncIterator[FetchRequest | str]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
-        for item in items:
-            yield item

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -67,3 +68,16 @@ async def test_breaking_out_early_cancels_the_rest(local_server: LocalServer, ma
         async for _ in fetcher.fetch_many(urls):
             break
     assert local_server.hits("/_fault/slow-headers") <= 8
+
+
+async def test_a_slow_consumer_holds_fetching_back(local_server: LocalServer, make_settings):
+    local_server.add_many({f"/p/{n}": f"<p>{n}</p>" for n in range(40)})
+    urls = [local_server.url(f"/p/{n}") for n in range(40)]
+    async with Fetcher(make_settings(concurrency=2)) as fetcher:
+        stream = fetcher.fetch_many(urls)
+        first = await anext(stream)
+        await asyncio.sleep(0.3)  # time enough to fetch all 40 if nothing held the workers
+        fetched = len(local_server.requests)
+        await stream.aclose()
+    assert first.ok
+    assert fetched <= 5  # one yielded, two waiting in the queue, two waiting to be queued
