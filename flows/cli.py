@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from flows import cli_scrape, cli_warehouse
 from flows._console import (
     OutputFormat,
     State,
@@ -135,6 +136,11 @@ def stats() -> None:
 
 # Commands of the other stages (each module defines plain functions; registered here):
 # app.command("scrape")(cli_scrape.scrape) ...
+app.command("scrape")(cli_scrape.scrape)
+app.command("reparse")(cli_scrape.reparse)
+app.command("search")(cli_warehouse.search)
+app.command("export-parquet")(cli_warehouse.export_parquet)
+app.command("compact")(cli_warehouse.compact)
 
 if __name__ == "__main__":
     app()
