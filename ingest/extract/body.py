@@ -24,10 +24,12 @@ _NEUTRAL_KINDS = frozenset(("heading",))
 # list of links to elsewhere, however long the summaries under each link are.
 _CLUSTER_BLOCKS = 3
 _CLUSTER_LINKED_SHARE = 0.6
-_LIST_LINK_DENSITY = 0.25
-_BOX_LINK_DENSITY = 0.3
+_LIST_LINK_DENSITY = 0.5
+_BOX_LINK_DENSITY = 0.5
 _LISTS = _tag_ids("ul ol dl")
 _NEVER_CLUSTER = _tag_ids("html body")
+# The container is the smallest element holding this share of the best total.
+_NARROW = 0.9
 _INVISIBLE = "script, style, noscript, template, svg"
 # Weight of a chrome or navigation character against an article character.
 _CHROME_WEIGHT = 1.0
@@ -113,14 +115,19 @@ def _orphan_prose(blocks: list[RawBlock]) -> list[int]:
 
 
 def _choose(found: Walk) -> Span | None:
-    """The element with the highest article-minus-chrome total, if any is positive."""
+    """The element with the highest article-minus-chrome total, narrowed to the smallest
+    element that keeps nearly all of it (so that a trail of teasers does not ride along)."""
     totals = [0.0, *accumulate(_value(b) for b in found.blocks)]
+    gains = [totals[span.end] - totals[span.start] for span in found.spans]
+    top = max(gains, default=0.0)
+    if top <= 0:
+        return None
     best: Span | None = None
-    best_gain = 0.0
-    for span in found.spans:
-        gain = totals[span.end] - totals[span.start]
-        if gain > 0 and gain >= best_gain:
-            best, best_gain = span, gain
+    for span, gain in zip(found.spans, gains, strict=True):
+        if gain < _NARROW * top:
+            continue
+        if best is None or span.end - span.start <= best.end - best.start:
+            best = span
     return best
 
 
