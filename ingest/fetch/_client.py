@@ -121,6 +121,8 @@ class Fetcher:
 
     async def fetch(self, request: FetchRequest | str) -> FetchResult:
         """Fetch one URL, retrying as the policy allows; never raises for the URL's sake."""
+        if self._client is None:
+            raise RuntimeError("open the fetcher first: `async with Fetcher(settings) as f:`")
         # Anything but a FetchRequest is taken as a URL; a wrong type ends as `invalid_url`.
         req = request if isinstance(request, FetchRequest) else FetchRequest(str(request))
         clock = _Clock()
@@ -194,7 +196,7 @@ class Fetcher:
             if not await self._robots.allows(origin, url):
                 return failed(Outcome.ROBOTS_DISALLOWED, url, "disallowed by robots.txt")
         request = self._build(req, target, conditional=conditional)
-        assert self._client is not None, "use `async with Fetcher(...)`"
+        assert self._client is not None  # checked by `fetch`
         queued = time.perf_counter()
         async with self._hosts.slot(origin), self._slots:
             clock.waited += time.perf_counter() - queued

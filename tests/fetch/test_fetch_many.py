@@ -81,3 +81,8 @@ async def test_a_slow_consumer_holds_fetching_back(local_server: LocalServer, ma
         await stream.aclose()
     assert first.ok
     assert fetched <= 5  # one yielded, two waiting in the queue, two waiting to be queued
+
+
+async def test_using_a_fetcher_that_is_not_open_is_a_clear_error(make_settings):
+    with pytest.raises(RuntimeError, match="async with Fetcher"):
+        await Fetcher(make_settings()).fetch("http://127.0.0.1:9/")
