@@ -18,6 +18,7 @@ _WORD = re.compile(r"\w+")
 _MIN_SIMILAR_WORDS = 4
 _MIN_WORD_OVERLAP = 0.75
 _MIN_DOMINANT_WORDS = 4
+_SEPARATOR_CHARS = "|-–—:·•»«/~"
 _SEPARATOR = re.compile(r"(\s+[|\-–—:·•»«/~]\s+|\s*[|»«]\s*|\s+::\s+)")
 
 
@@ -45,10 +46,10 @@ def choose_title(
     A visible <h1> wins when it agrees with one of the declared or <title> candidates, because
     it is what the page shows; otherwise the declared headline, then <title>, then the <h1>.
     """
-    candidates = [strip_site_name(title, sites) for title in declared if title]
-    if document_title:
-        candidates.append(strip_site_name(document_title, sites))
-    candidates = [title[:MAX_TITLE_CHARS] for title in candidates if title]
+    # og:title, twitter:title and the JSON-LD headline are usually the same string.
+    raw = dict.fromkeys(title for title in (*declared, document_title) if title)
+    candidates = [strip_site_name(title, sites)[:MAX_TITLE_CHARS] for title in raw]
+    candidates = list(dict.fromkeys(title for title in candidates if title))
     keys = {text_key(title) for title in candidates}
     for heading in headings:
         key = text_key(heading)
@@ -100,6 +101,8 @@ def _same_words(heading: str, candidate: str) -> bool:
 def strip_site_name(title: str, sites: frozenset[str]) -> str:
     """`title` without leading or trailing parts that name the site."""
     title = " ".join(title.split())
+    if not any(char in title for char in _SEPARATOR_CHARS):
+        return title
     parts = _SEPARATOR.split(title)
     if len(parts) < 3:
         return title
