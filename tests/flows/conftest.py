@@ -6,6 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from ingest.testing import LocalServer
+from ingest.testing.newsite import DemoSite, build_site
+
 
 @pytest.fixture(scope="session")
 def prefect_api() -> Iterator[None]:
@@ -16,3 +19,12 @@ def prefect_api() -> Iterator[None]:
     with prefect_test_harness(server_startup_timeout=240):
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield
+
+
+@pytest.fixture
+def demo_site() -> Iterator[DemoSite]:
+    """The demo news site (two publications) on a loopback server of its own."""
+    with LocalServer(log_requests=False) as server:
+        site = build_site(server.base_url, n_sites=2)
+        server.add_many(site.routes)
+        yield site
