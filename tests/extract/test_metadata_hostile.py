@@ -20,17 +20,13 @@ _KEYS = [
 ]  # fmt: skip
 _URLS = ["http://[::1", "https://ex.com/2021/13/45/x", "javascript:alert(1)", "//x", "", "%zz"]
 _TEXT = st.text(max_size=60) | st.sampled_from(_URLS + ["2021-02-30", "0000-00-00T99:99"])
+_JSON_KEYS = st.sampled_from(
+    "@type @graph @id author name headline datePublished mainEntity publisher image keywords "
+    "isAccessibleForFree url".split()
+)
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _TEXT,
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(
-        st.sampled_from(
-            ["@type", "@graph", "@id", "author", "name", "headline", "datePublished",
-             "mainEntity", "publisher", "image", "keywords", "isAccessibleForFree", "url"]
-        ),  # fmt: skip
-        inner,
-        max_size=5,
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_KEYS, inner, max_size=5),
     max_leaves=12,
 )
 
