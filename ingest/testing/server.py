@@ -265,6 +265,11 @@ class LocalServer:
                 state.peak = max(state.peak, state.active)
                 try:
                     reuse = await self._dispatch(request, writer)
+                except ValueError as exc:  # a fault endpoint's bad parameter
+                    await send(
+                        writer, request, 400, str(exc).encode(), [("Content-Type", "text/plain")]
+                    )
+                    reuse = True
                 finally:
                     state.active -= 1
                 if not reuse or not request.keep_alive:

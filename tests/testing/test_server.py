@@ -97,3 +97,8 @@ def test_root_directory_and_command_line(tmp_path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_bad_fault_parameter_is_a_400(local_server: LocalServer) -> None:
+    assert get(local_server, "/_fault/status/abc")[0] == 400
+    assert get(local_server, "/_fault/slow-headers?delay=soon")[0] == 400
