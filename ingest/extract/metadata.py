@@ -142,10 +142,14 @@ def _language(
 
 
 def _text_sample(tree: LexborHTMLParser) -> str:
-    """The first blocks of running text: sentences, not menus (which have no punctuation)."""
+    """The first blocks of running text: paragraphs first, then list items and cells."""
+    nodes = tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_PARAGRAPHS]
+    # Menus are lists; articles are paragraphs. Other blocks count only when <p> is scarce.
+    paragraphs = [node for node in nodes if node.tag == "p"]
+    others = [node for node in nodes if node.tag != "p"]
     parts: list[str] = []
     size = 0
-    for node in tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_PARAGRAPHS]:
+    for node in (*paragraphs, *others):
         text = " ".join(node.text(deep=True).split())
         # Inline <script> text counts as the element's text; code has braces, prose has not.
         if len(text) < _MIN_SAMPLE_PARAGRAPH or "{" in text or not _SENTENCE_END.search(text):
