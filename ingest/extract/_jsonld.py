@@ -133,11 +133,15 @@ def types_of(node: dict[str, Any]) -> frozenset[str]:
 
 
 def _article_node(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
-    # The first article-typed node is the page's own article; later ones are usually
-    # related-article teasers. A WebPage with a headline is the fallback.
-    for node in nodes:
-        if not types_of(node).isdisjoint(ARTICLE_TYPES):
+    # The first article-typed node with a headline is the page's own article; later ones are
+    # usually related-article teasers, and a headline-less one (a Review wrapping the product)
+    # only describes it. A WebPage with a headline is the fallback.
+    articles = [node for node in nodes if not types_of(node).isdisjoint(ARTICLE_TYPES)]
+    for node in articles:
+        if node.get("headline"):
             return node
+    if articles:
+        return articles[0]
     for node in nodes:
         if not types_of(node).isdisjoint(_PAGE_TYPES) and "headline" in node:
             return node

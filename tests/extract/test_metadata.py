@@ -447,3 +447,15 @@ def test_visible_byline_is_cut_where_its_date_starts() -> None:
 )
 def test_visible_bylines_must_look_like_names(byline: str, expected: tuple[str, ...]) -> None:
     assert meta_of(page(body=f'<div class="author-box">{byline}</div>'), None).authors == expected
+
+
+def test_article_node_with_a_headline_wins_over_a_review_wrapper() -> None:
+    blob = """[{"@type": "Review", "author": {"@type": "Person", "name": "Nobody"}},
+        {"@type": "Article", "headline": "Console review", "datePublished": "2017-11-03",
+         "author": {"@type": "Person", "name": "Devindra Hardawar"}}]"""
+    extracted = meta_of(page(jsonld(blob)))
+    assert (extracted.title, extracted.authors, extracted.page_type) == (
+        "Console review",
+        ("Devindra Hardawar",),
+        "Article",
+    )
