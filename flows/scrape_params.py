@@ -5,9 +5,10 @@ and their translation into the pipeline's `Sources` and `ScrapeSettings`.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ingest.discover import LinkFollowPolicy
 from ingest.fetch import FetchSettings
@@ -26,6 +27,17 @@ class FollowLinks(_Params):
     max_pages: int = Field(default=1000, ge=0)
     include: list[str] = Field(default_factory=list, description="URL regexes to keep")
     exclude: list[str] = Field(default_factory=list, description="URL regexes to drop")
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                msg = f"URL pattern {pattern!r} is not a regular expression: {exc}"
+                raise ValueError(msg) from exc
+        return patterns
 
 
 class SourceParams(_Params):
