@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from selectolax.lexbor import LexborNode
 
@@ -123,7 +122,7 @@ def _jsonld_authors(jsonld: JsonLd) -> tuple[list[str], list[str]]:
     return _clean_all(people, split_commas=False), _clean_all(others, split_commas=False)
 
 
-def _entry_name(entry: Any) -> str | None:
+def _entry_name(entry: object) -> str | None:
     if isinstance(entry, str):
         return entry
     if isinstance(entry, dict):

@@ -89,7 +89,7 @@ def read_jsonld(scripts: list[LexborNode]) -> JsonLd:
     return JsonLd(nodes=tuple(nodes), article=_article_node(nodes), warnings=tuple(warnings))
 
 
-def _loads(raw: str) -> Any:
+def _loads(raw: str) -> object:
     text = raw.strip()
     # Old CMSs wrap the block in an HTML comment or CDATA section to hide it from old browsers.
     for opener, closer in (("<!--", "-->"), ("//<![CDATA[", "//]]>"), ("<![CDATA[", "]]>")):
@@ -107,7 +107,7 @@ def _loads(raw: str) -> Any:
     return None
 
 
-def _flatten(value: Any, out: list[dict[str, Any]], depth: int) -> None:
+def _flatten(value: object, out: list[dict[str, Any]], depth: int) -> None:
     if depth > MAX_DEPTH or len(out) >= MAX_NODES:
         return
     if isinstance(value, list):
@@ -148,7 +148,7 @@ def _article_node(nodes: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def text_value(value: Any) -> str | None:
+def text_value(value: object) -> str | None:
     """A JSON-LD value as one clean string: the first of a list, `name`/`@value` of an object."""
     if isinstance(value, list):
         value = value[0] if value else None
