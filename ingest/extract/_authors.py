@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborNode
 
 from ingest.extract._jsonld import JsonLd, types_of
 from ingest.extract._meta import HeadTags
-from ingest.extract._scan import PageNodes
+from ingest.extract._scan import PageNodes, inside_article
 from ingest.extract._site import names_site
 
 MAX_AUTHORS = 20
@@ -147,6 +147,9 @@ def _markup_names(nodes: PageNodes) -> list[str]:
 
 
 def _short_texts(candidates: list[LexborNode]) -> list[str]:
+    # Teasers in a sidebar have bylines too; inside an <article> is the story's own.
+    candidates = candidates[: 4 * _MAX_MARKUP_NODES]
+    candidates = [node for node in candidates if inside_article(node)] or candidates
     texts = [_before_date(_text(node)) for node in candidates[:_MAX_MARKUP_NODES]]
     return [text for text in texts if 0 < len(text) <= 2 * _MAX_NAME_CHARS][:3]
 

@@ -12,14 +12,13 @@ from selectolax.lexbor import LexborNode
 from ingest.extract._dates import parse_date, parse_dotted_date, parse_text_date, parse_url_date
 from ingest.extract._jsonld import JsonLd
 from ingest.extract._meta import HeadTags
-from ingest.extract._scan import PageNodes
+from ingest.extract._scan import PageNodes, inside_article
 from ingest.extract.model import DateSource, DateValue
 
 _MAX_NODES = 20
 PUBLISHED = ("datePublished", "dateCreated")
 MODIFIED = ("dateModified",)
 _MAX_TEXT_CHARS = 200
-_MAX_ANCESTORS = 40
 PUBLISHED_META = (
     "article:published_time",
     "og:article:published_time",
@@ -125,7 +124,7 @@ def _marked_up(nodes: PageNodes, prop: str) -> Iterator[str]:
 def _time_elements(nodes: PageNodes) -> list[str]:
     dated = [node for node in nodes.times if "datetime" in node.attributes]
     declared = [node for node in nodes.times if "pubdate" in node.attributes]
-    in_article = [node for node in dated if _inside_article(node)]
+    in_article = [node for node in dated if inside_article(node)]
     values = []
     for node in (declared or in_article or dated)[:_MAX_NODES]:
         value = node.attributes.get("datetime") or _text(node)
@@ -165,17 +164,6 @@ def _ancestors(nodes: tuple[LexborNode, ...], levels: int) -> list[LexborNode]:
             found.append(parent)
             parent = parent.parent
     return found
-
-
-def _inside_article(node: LexborNode) -> bool:
-    parent = node.parent
-    for _ in range(_MAX_ANCESTORS):
-        if parent is None:
-            return False
-        if parent.tag == "article":
-            return True
-        parent = parent.parent
-    return False
 
 
 def _text(node: LexborNode) -> str:

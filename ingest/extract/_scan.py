@@ -11,6 +11,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # More matches than this means a hostile or generated page; the head's tags come first anyway.
 MAX_NODES = 5_000
+_MAX_ANCESTORS = 40
 _SELECTOR = ", ".join(
     (
         "meta[content]",
@@ -116,3 +117,15 @@ def scan(tree: LexborHTMLParser) -> PageNodes:
             if itemprop:
                 found.microdata.append((node, frozenset(itemprop.lower().split())))
     return found
+
+
+def inside_article(node: LexborNode) -> bool:
+    """Whether `node` sits in an <article>: the page's story rather than a teaser beside it."""
+    parent = node.parent
+    for _ in range(_MAX_ANCESTORS):
+        if parent is None:
+            return False
+        if parent.tag == "article":
+            return True
+        parent = parent.parent
+    return False

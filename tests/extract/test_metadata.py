@@ -459,3 +459,9 @@ def test_article_node_with_a_headline_wins_over_a_review_wrapper() -> None:
         ("Devindra Hardawar",),
         "Article",
     )
+
+
+def test_byline_inside_the_article_beats_a_teaser_byline_before_it() -> None:
+    body = '<aside><p class="byline">By Sidebar Writer</p></aside>'
+    body += '<article><p class="byline">By Story Author</p><p>Text.</p></article>'
+    assert meta_of(page(body=body), None).authors == ("Story Author",)
