@@ -136,21 +136,25 @@ def _entry_name(entry: object) -> str | None:
 
 def _markup_names(nodes: PageNodes) -> list[str]:
     names: list[str] = []
-    authors = [node for node, props in nodes.microdata if "author" in props]
-    for node in authors[:_MAX_MARKUP_NODES]:
+    authors = _story_first([node for node, props in nodes.microdata if "author" in props])
+    for node in authors:
         inner = node.css_first('[itemprop~="name" i]')
         target = inner if inner is not None else node
         names.append(target.attributes.get("content") or _text(target))
-    for node in nodes.author_links[:_MAX_MARKUP_NODES]:
+    for node in _story_first(nodes.author_links):
         names.append(_text(node))
     return [name for name in names if name]
 
 
-def _short_texts(candidates: list[LexborNode]) -> list[str]:
-    # Teasers in a sidebar have bylines too; inside an <article> is the story's own.
+def _story_first(candidates: list[LexborNode]) -> list[LexborNode]:
+    # Teasers in a sidebar carry bylines too; those inside an <article> are the story's own.
     candidates = candidates[: 4 * _MAX_MARKUP_NODES]
-    candidates = [node for node in candidates if inside_article(node)] or candidates
-    texts = [_before_date(_text(node)) for node in candidates[:_MAX_MARKUP_NODES]]
+    inside = [node for node in candidates if inside_article(node)]
+    return (inside or candidates)[:_MAX_MARKUP_NODES]
+
+
+def _short_texts(candidates: list[LexborNode]) -> list[str]:
+    texts = [_before_date(_text(node)) for node in _story_first(candidates)]
     return [text for text in texts if 0 < len(text) <= 2 * _MAX_NAME_CHARS][:3]
 
 
