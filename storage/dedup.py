@@ -129,21 +129,24 @@ class _Candidate:
     rank: tuple[object, ...]  # earliest first
 
 
-def _key(column: str, low: int, high: int) -> str:
-    return f"((({column} >> {high}) & 255) << 8 | (({column} >> {low}) & 255))"
+def _keys(column: str) -> str:
+    """The 28 keys of a simhash as one list: pair number in the high bits, the 2 bytes below."""
+    keys = [
+        f"({n} << 16 | (({column} >> {high}) & 255) << 8 | (({column} >> {low}) & 255))"
+        for n, (low, high) in enumerate(KEY_BYTES)
+    ]
+    return f"unnest([{', '.join(keys)}])"
 
 
 def _band_join(left: str, right: str, condition: str) -> str:
-    """Pairs within THRESHOLD bits: one hash join per key, the small side being `left`."""
-    parts = [
-        f"""SELECT n.ord, r.*, bit_count(xor(n.simhash, r.simhash))::INTEGER AS distance
-            FROM {left} n JOIN {right} r
-              ON {_key("n.simhash", low, high)} = {_key("r.simhash", low, high)}
-             AND {condition}
-            WHERE bit_count(xor(n.simhash, r.simhash)) <= {THRESHOLD}"""
-        for low, high in KEY_BYTES
-    ]
-    return "\nUNION\n".join(parts)
+    """Pairs within THRESHOLD bits that share a key, in one hash join (`left` is the small side)."""
+    return f"""
+        SELECT DISTINCT n.ord, r.* EXCLUDE (key),
+               bit_count(xor(n.simhash, r.simhash))::INTEGER AS distance
+        FROM (SELECT *, {_keys("simhash")} AS key FROM {left}) n
+        JOIN (SELECT *, {_keys("simhash")} AS key FROM {right}) r
+          ON n.key = r.key AND {condition}
+        WHERE bit_count(xor(n.simhash, r.simhash)) <= {THRESHOLD}"""
 
 
 def _stored_candidates(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, _Candidate]]:
