@@ -90,7 +90,9 @@ def _fallback_sources(
 ) -> Iterable[list[str]]:
     # A generator, so that a page whose <meta> names the author never pays for the searches.
     yield _clean_all(_not_site(tags.all(*_META_KEYS), sites), split_commas=True)
-    yield _clean_all(_markup_names(nodes), split_commas=True)
+    # Markup and class-based bylines are visible text: "View my complete profile" is a link
+    # marked rel=author, so these must also look like names.
+    yield [name for name in _clean_all(_markup_names(nodes), True) if _looks_like_name(name)]
     classed = nodes.classed()
     for texts in (_short_texts(classed.bylines), _dateline_names(nodes), _author_texts(nodes)):
         yield [name for name in _clean_all(texts, True) if _looks_like_name(name)]
@@ -240,5 +242,8 @@ def _looks_like_name(name: str) -> bool:
     if not 1 <= len(words) <= 5 or not all(_NAME_WORD.match(word) for word in words):
         return False
     # Names capitalise every word but their particles ("Ludwig van Beethoven"); "View my
-    # complete profile" does not. Scripts without case (CJK) and one-word handles pass.
-    return len(words) == 1 or all(not w[0].islower() or w in _PARTICLES for w in words)
+    # complete profile" does not. Scripts without case (CJK) pass, and one-word handles when
+    # they look like handles ("rmb8090", "kei_eno") rather than a word of the page ("data").
+    if len(words) == 1 and words[0][0].islower():
+        return any(char.isdigit() or char == "_" for char in words[0])
+    return all(not word[0].islower() or word in _PARTICLES for word in words)

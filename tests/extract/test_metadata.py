@@ -441,6 +441,7 @@ def test_visible_byline_is_cut_where_its_date_starts() -> None:
         ("View my complete profile", ()),
         ("Ludwig van Beethoven", ("Ludwig van Beethoven",)),
         ("rmb8090", ("rmb8090",)),
+        ("data", ()),
         ("Nathan Willis March 25, 2015 10:04", ("Nathan Willis",)),
         ("肖春芳", ("肖春芳",)),
     ],
@@ -465,3 +466,10 @@ def test_byline_inside_the_article_beats_a_teaser_byline_before_it() -> None:
     body = '<aside><p class="byline">By Sidebar Writer</p></aside>'
     body += '<article><p class="byline">By Story Author</p><p>Text.</p></article>'
     assert meta_of(page(body=body), None).authors == ("Story Author",)
+
+
+def test_rel_author_link_text_must_look_like_a_name() -> None:
+    body = (
+        '<a rel="author" href="/u/1">Andrew Smith</a><a rel="author">View my complete profile</a>'
+    )
+    assert meta_of(page(body=body), None).authors == ("Andrew Smith",)
