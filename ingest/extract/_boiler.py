@@ -47,6 +47,7 @@ _ARTICLE_WORDS = frozenset("article story entry post news blog".split())
 _BODY_WORDS = frozenset("body text content prose copy".split())
 # "with-sidebar", "has-ads", "no-comments": a layout flag of a wrapper, not the chrome itself.
 _MODIFIERS = frozenset("with has no without show hide enable enabled disable disabled off".split())
+_ANY_CHROME = re.compile("|".join(sorted(_CHROME, key=len, reverse=True)))
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _PUNCT = re.compile(r"[^A-Za-z]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -57,23 +58,13 @@ def tokens(value: str) -> list[str]:
     return [t.lower() for t in _TOKEN.findall(value[:500])]
 
 
-def _hidden(attrs: Mapping[str, str | None]) -> bool:
+def element_verdict(attrs: Mapping[str, str | None]) -> int:
+    """-1 hidden, 0 nothing to say, 1 a chrome word next to a core word, 2 chrome."""
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
-        return True
+        return -1
     style = attrs.get("style")
-    return bool(style and _HIDDEN_STYLE.search(style))
-
-
-def element_verdict(attrs: Mapping[str, str | None]) -> tuple[int, int]:
-    """(verdict, hint) for an element's attributes.
-
-    verdict: -1 hidden, 0 nothing to say, 1 chrome word next to a core word, 2 chrome.
-    hint: 2 for itemprop=articleBody, 1 for an article-body class or id, else 0.
-    """
-    if not attrs:
-        return 0, 0
-    if _hidden(attrs):
-        return -1, 0
+    if style and _HIDDEN_STYLE.search(style):
+        return -1
     return _names_verdict(
         attrs.get("class"), attrs.get("id"), attrs.get("role"), attrs.get("itemprop")
     )
@@ -82,23 +73,21 @@ def element_verdict(attrs: Mapping[str, str | None]) -> tuple[int, int]:
 @lru_cache(maxsize=8192)
 def _names_verdict(
     cls: str | None, ident: str | None, role: str | None, itemprop: str | None
-) -> tuple[int, int]:
-    hint = 2 if itemprop and itemprop.strip().lower() in _BODY_PROPS else 0
+) -> int:
+    if itemprop and itemprop.strip().lower() in _BODY_PROPS:
+        return 0  # the page itself says this is the article body
     if role and role.strip().lower() in _ROLES:
-        return 2, hint
-    if hint:
-        return 0, hint  # the page itself says this is the article body
-    names = f"{cls or ''} {ident or ''}".split()[:20]
-    verdicts = [_name_verdict(name) for name in names]
-    if not hint and "body" in verdicts:
-        hint = 1
+        return 2
+    names = f"{cls or ''} {ident or ''}"
+    # Most names hold no chrome word at all: one regex pass over the letters rules them out.
+    if not _ANY_CHROME.search(_PUNCT.sub("", names).lower()):
+        return 0
+    verdicts = [_name_verdict(name) for name in names.split()[:20]]
     if "always" in verdicts:
-        return 2, hint
+        return 2
     if "chrome" in verdicts:
-        return (1 if "core" in verdicts or "body" in verdicts else 2), hint
-    if "weak" in verdicts:
-        return 1, hint
-    return 0, hint
+        return 1 if "core" in verdicts or "body" in verdicts else 2
+    return 1 if "weak" in verdicts else 0
 
 
 @lru_cache(maxsize=16384)

@@ -31,7 +31,7 @@ _SKIP = {_comment_id()} | _tag_ids(
     br hr wbr"""
 )
 # Page chrome by its tag alone.
-_CHROME_TAGS = _tag_ids("nav footer aside header menu dialog figcaption")
+_CHROME_TAGS = _tag_ids("nav footer aside header menu dialog")
 # Elements whose class or id never marks them as chrome: they are the page or the article.
 _NEVER_CHROME = _tag_ids("html body main article")
 _BLOCK = _tag_ids(
@@ -76,11 +76,9 @@ class RawBlock:
 
 @dataclass(slots=True)
 class Span:
-    """A block-level element as the range of blocks it contains; `hint` > 0 if it says
-    it holds the article (itemprop=articleBody, <article>, an article-body class)."""
+    """A block-level element as the range of blocks it contains."""
 
     tag_id: int
-    hint: int
     start: int
     end: int = 0
 
@@ -168,7 +166,7 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
     blocks = w.walk.blocks
     pieces = w.pieces
     # A stack entry: (node, block kind, nearest block's tag id, span or None, inside a link).
-    top = Span(root.tag_id, 0, 0)
+    top = Span(root.tag_id, 0)
     spans.append(top)
     stack: list[tuple[LexborNode, BlockKind, int, Span | None, bool]] = [
         (root, "paragraph", root.tag_id, top, False)
@@ -206,11 +204,11 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                 w.flush(parent[1], parent[2])
             node = node.next
             continue
-        verdict = hint = 0
+        verdict = 0
         if tag_id not in _PLAIN_INLINE:
             attrs = node.attributes
             if attrs:
-                verdict, hint = element_verdict(attrs)
+                verdict = element_verdict(attrs)
         if verdict or tag_id in _CHROME_TAGS:
             if verdict < 0 or w.chrome(node, tag_id, verdict):
                 node = node.next
@@ -233,7 +231,7 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
             continue
         if pieces or w.chrome_chars:
             w.flush(parent[1], parent[2])
-        span = Span(tag_id, hint, len(blocks))
+        span = Span(tag_id, len(blocks))
         spans.append(span)
         if child is None:
             span.end = span.start
