@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ingest.extract._jsonld import text_value
+from ingest.extract._meta import HeadTags
+from ingest.extract.model import LanguageSource
 
 _TAG = re.compile(r"^([a-zA-Z]{2,3})((?:-[a-zA-Z0-9]{1,8})*)$")
 _NOT_LANGUAGES = frozenset({"und", "mul", "zxx", "xx"})
@@ -40,6 +46,12 @@ def normalise_language(raw: str | None) -> str | None:
 MIN_SAMPLE_CHARS = 100
 MAX_SAMPLE_CHARS = 500
 MIN_CONFIDENCE = 0.95
+_MAX_SAMPLE_BLOCKS = 150
+_MIN_SAMPLE_BLOCK = 40
+# Whole-body text would include <script> and <style> contents, which read as English.
+_TEXT_BLOCKS = "p, li, td, dd, blockquote"
+_SENTENCE_END = re.compile(r"[.!?;:,]\s|[。、，！？]")
+_LANGUAGE_META = ("content-language", "language", "dc.language", "dcterms.language", "og:locale")
 
 
 @functools.cache
@@ -55,3 +67,40 @@ def detect_language(text: str) -> str | None:
         return None
     language, confidence = _identifier().classify(sample)
     return normalise_language(language) if confidence >= MIN_CONFIDENCE else None
+
+
+def read_language(
+    tree: LexborHTMLParser, root: LexborNode | None, tags: HeadTags, article: dict[str, Any]
+) -> tuple[str | None, LanguageSource | None]:
+    """The declared language (<html lang>, then <meta>/JSON-LD), else a confident detection."""
+    declared = normalise_language(root.attributes.get("lang") if root is not None else None)
+    if declared is None and root is not None:
+        declared = normalise_language(root.attributes.get("xml:lang"))
+    if declared is not None:
+        return declared, "html-lang"
+    for value in (*tags.all(*_LANGUAGE_META), text_value(article.get("inLanguage"))):
+        language = normalise_language(value)
+        if language is not None:
+            return language, "meta"
+    detected = detect_language(_text_sample(tree))
+    return (detected, "detected") if detected is not None else (None, None)
+
+
+def _text_sample(tree: LexborHTMLParser) -> str:
+    """The first blocks of running text: paragraphs first, then list items and cells."""
+    nodes = tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_BLOCKS]
+    # Menus are lists; articles are paragraphs. Other blocks count only when <p> is scarce.
+    paragraphs = [node for node in nodes if node.tag == "p"]
+    others = [node for node in nodes if node.tag != "p"]
+    parts: list[str] = []
+    size = 0
+    for node in (*paragraphs, *others):
+        text = " ".join(node.text(deep=True).split())
+        # Inline <script> text counts as the element's text; code has braces, prose has not.
+        if len(text) < _MIN_SAMPLE_BLOCK or "{" in text or not _SENTENCE_END.search(text):
+            continue
+        parts.append(text)
+        size += len(text)
+        if size >= MAX_SAMPLE_CHARS:
+            break
+    return " ".join(parts)

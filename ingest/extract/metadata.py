@@ -5,7 +5,6 @@ Machine-readable sources (JSON-LD, <meta>, <link>) come first, visible markup se
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -13,22 +12,16 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ingest.extract._authors import read_authors
 from ingest.extract._jsonld import JsonLd, read_jsonld, text_value, types_of
-from ingest.extract._lang import MAX_SAMPLE_CHARS, detect_language, normalise_language
+from ingest.extract._lang import read_language
 from ingest.extract._meta import HeadTags, read_head_tags
 from ingest.extract._published import read_modified, read_published
 from ingest.extract._scan import PageNodes, scan
 from ingest.extract._site import site_keys
 from ingest.extract._title import choose_title, visible_headings
-from ingest.extract.model import Extracted, LanguageSource
+from ingest.extract.model import Extracted
 
 MAX_TAGS = 50
 MAX_FIELD_CHARS = 2_000
-_MAX_SAMPLE_PARAGRAPHS = 150
-_MIN_SAMPLE_PARAGRAPH = 40
-# Whole-body text would include <script> and <style> contents, which read as English.
-_TEXT_BLOCKS = "p, li, td, dd, blockquote"
-_SENTENCE_END = re.compile(r"[.!?;:,]\s|[。、，！？]")
-_LANGUAGE_META = ("content-language", "language", "dc.language", "dcterms.language", "og:locale")
 _IMAGE_META = (
     "og:image",
     "og:image:url",
@@ -48,7 +41,7 @@ def read_metadata(tree: LexborHTMLParser, url: str | None) -> Extracted:
     base = _base_url(tags, url)
     site_name = _site_name(tags, jsonld)
     canonical = _absolute(base, tags.link("canonical")) or _absolute(base, tags.first("og:url"))
-    language, language_source = _language(tree, nodes, tags, article)
+    language, language_source = read_language(tree, nodes.html, tags, article)
     sites = site_keys(
         [site_name, tags.first("application-name"), *(_host_key(u) for u in (url, canonical) if u)]
     )
@@ -122,43 +115,6 @@ def _site_name(tags: HeadTags, jsonld: JsonLd) -> str | None:
         or text_value(website.get("name"))
         or tags.first("application-name", "apple-mobile-web-app-title")
     )
-
-
-def _language(
-    tree: LexborHTMLParser, nodes: PageNodes, tags: HeadTags, article: dict[str, Any]
-) -> tuple[str | None, LanguageSource | None]:
-    root = nodes.html
-    declared = normalise_language(root.attributes.get("lang") if root is not None else None)
-    if declared is None and root is not None:
-        declared = normalise_language(root.attributes.get("xml:lang"))
-    if declared is not None:
-        return declared, "html-lang"
-    for value in (*tags.all(*_LANGUAGE_META), text_value(article.get("inLanguage"))):
-        language = normalise_language(value)
-        if language is not None:
-            return language, "meta"
-    detected = detect_language(_text_sample(tree))
-    return (detected, "detected") if detected is not None else (None, None)
-
-
-def _text_sample(tree: LexborHTMLParser) -> str:
-    """The first blocks of running text: paragraphs first, then list items and cells."""
-    nodes = tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_PARAGRAPHS]
-    # Menus are lists; articles are paragraphs. Other blocks count only when <p> is scarce.
-    paragraphs = [node for node in nodes if node.tag == "p"]
-    others = [node for node in nodes if node.tag != "p"]
-    parts: list[str] = []
-    size = 0
-    for node in (*paragraphs, *others):
-        text = " ".join(node.text(deep=True).split())
-        # Inline <script> text counts as the element's text; code has braces, prose has not.
-        if len(text) < _MIN_SAMPLE_PARAGRAPH or "{" in text or not _SENTENCE_END.search(text):
-            continue
-        parts.append(text)
-        size += len(text)
-        if size >= MAX_SAMPLE_CHARS:
-            break
-    return " ".join(parts)
 
 
 def _base_url(tags: HeadTags, url: str | None) -> str | None:
