@@ -109,7 +109,7 @@ def check(results: list[dict[str, list]], *, at_least: int) -> None:
 
 
 def test_readers_never_fail_while_batches_are_appended(tmp_path: Path) -> None:
-    path, batches, size = tmp_path / "w.duckdb", 30, 20
+    path, batches, size = tmp_path / "w.duckdb", 15, 20
     with readers(path, tmp_path / "stop") as results:
         writer = _python(WRITER, path, batches, size)
         _, err = writer.communicate(timeout=600)
