@@ -473,3 +473,33 @@ def test_rel_author_link_text_must_look_like_a_name() -> None:
         '<a rel="author" href="/u/1">Andrew Smith</a><a rel="author">View my complete profile</a>'
     )
     assert meta_of(page(body=body), None).authors == ("Andrew Smith",)
+
+
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "precision"),
+    [
+        ("2019-11-20T01:41:20+05:30", datetime(2019, 11, 20, 1, 41, 20, tzinfo=IST), "second"),
+        ("2019-11-20T01:41:20.123+0530", datetime(2019, 11, 20, 1, 41, 20, 123000, IST), "second"),
+        ("2019-11-20T01:41Z", datetime(2019, 11, 20, 1, 41, tzinfo=UTC), "minute"),
+        ("2019-11-20 01:41:20 GMT", datetime(2019, 11, 20, 1, 41, 20, tzinfo=UTC), "second"),
+        ("2019-11-20 01:41:20 EST", datetime(2019, 11, 20, 1, 41, 20), "second"),
+        (
+            "Wed, 20 Nov 2019 01:41:20 +0000",
+            datetime(2019, 11, 20, 1, 41, 20, tzinfo=UTC),
+            "second",
+        ),
+        ("Wed, 20 Nov 2019 01:41:20 -0000", datetime(2019, 11, 20, 1, 41, 20), "second"),
+        ("2019-11-20", datetime(2019, 11, 20), "day"),
+    ],
+)
+def test_meta_date_formats_keep_the_stated_zone_and_no_other(
+    raw: str, value: datetime, precision: str
+) -> None:
+    html = page(f'<meta property="article:published_time" content="{raw}">')
+    published = meta_of(html, None).published
+    assert published is not None
+    assert (published.value, published.precision, published.source) == (value, precision, "meta")
+    assert (published.value.tzinfo is None) == (value.tzinfo is None)
