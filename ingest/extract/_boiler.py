@@ -46,7 +46,13 @@ _BODY_PROPS = frozenset(("articlebody", "text", "reviewbody"))
 _ARTICLE_WORDS = frozenset("article story entry post news blog".split())
 _BODY_WORDS = frozenset("body text content prose copy".split())
 # "with-sidebar", "has-ads", "no-comments": a layout flag of a wrapper, not the chrome itself.
-_MODIFIERS = frozenset("with has no without show hide enable enabled disable disabled off".split())
+_MODIFIERS = frozenset(
+    "with has is no without show hide enable enabled disable disabled off".split()
+)
+# "menu-open", "CtxtMenu_Attached": a state flag put on some other element.
+_STATES = frozenset(
+    "open opened active attached enabled visible loaded closed expanded collapsed fixed sticky".split()
+)
 _ANY_CHROME = re.compile("|".join(sorted(_CHROME, key=len, reverse=True)))
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _PUNCT = re.compile(r"[^A-Za-z]+")
@@ -98,10 +104,10 @@ def _name_verdict(name: str) -> str | None:
     if joined not in words:
         words.append(joined)  # compound names: "most-read" -> "mostread", "sr-only" -> "sronly"
     chrome = False
-    for word in words:
+    for index, word in enumerate(words):
         if word in _MODIFIERS:
             break  # what follows describes a variant of the element, not the element
-        if word in _CHROME:
+        if word in _CHROME and not (index + 1 < len(words) and words[index + 1] in _STATES):
             if word in _ALWAYS:
                 return "always"
             chrome = True

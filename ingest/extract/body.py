@@ -49,7 +49,7 @@ def body_blocks(
     _mark_link_clusters(found)
     chosen = _choose(found)
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
-        kept = _kept(found.blocks)
+        kept = _kept(found.blocks) or [b for b in found.blocks if b.text]
     else:
         kept = _kept(found.blocks[chosen.start : chosen.end])
     return _drop_title(tuple(_to_block(b) for b in kept), title)
