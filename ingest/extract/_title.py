@@ -49,7 +49,10 @@ def choose_title(
     # og:title, twitter:title and the JSON-LD headline are usually the same string.
     raw = dict.fromkeys(title for title in (*declared, document_title) if title)
     candidates = [strip_site_name(title, sites)[:MAX_TITLE_CHARS] for title in raw]
-    candidates = list(dict.fromkeys(title for title in candidates if title))
+    # A section front or a lazy template sets og:title to exactly the site's own name (only
+    # exactly: "Google I/O 2019" is a headline that contains one).
+    candidates = [title for title in candidates if title and text_key(title) not in sites]
+    candidates = list(dict.fromkeys(candidates))
     keys = {text_key(title) for title in candidates}
     for heading in headings:
         key = text_key(heading)

@@ -503,3 +503,15 @@ def test_meta_date_formats_keep_the_stated_zone_and_no_other(
     assert published is not None
     assert (published.value, published.precision, published.source) == (value, precision, "meta")
     assert (published.value.tzinfo is None) == (value.tzinfo is None)
+
+
+def test_og_title_that_is_only_the_site_name_is_no_headline() -> None:
+    head = '<meta property="og:title" content="Daily Planet">'
+    head += '<meta property="og:site_name" content="Daily Planet">'
+    head += "<title>Rates rise again | Daily Planet</title>"
+    assert meta_of(page(head, "<h1>Daily Planet</h1>"), None).title == "Rates rise again"
+
+
+def test_short_headline_containing_the_site_name_is_kept() -> None:
+    head = '<meta property="og:title" content="Google I/O 2019">'
+    assert meta_of(page(head), "https://www.google.com/io").title == "Google I/O 2019"
