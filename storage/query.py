@@ -67,3 +67,22 @@ SUMMARY_SQL: tuple[tuple[str, str], ...] = (
         "ORDER BY started_at DESC LIMIT 5",
     ),
 )
+
+# What `make run` prints after scraping the demo site and backfilling seeds/.
+DEMO_SUMMARY_SQL: tuple[tuple[str, str], ...] = (
+    (
+        "articles per site",
+        "SELECT coalesce(site_name, domain, source) AS site, count(*) AS articles, "
+        "string_agg(DISTINCT language, ', ' ORDER BY language) AS languages, "
+        "min(published_at)::DATE AS earliest, max(published_at)::DATE AS latest "
+        "FROM articles WHERE valid_to IS NULL GROUP BY 1 ORDER BY 2 DESC, 1",
+    ),
+    (
+        "a sample of articles (the latest three per site)",
+        "SELECT coalesce(site_name, domain, source) AS site, left(title, 56) AS title, "
+        "published_at::DATE AS published, language FROM articles WHERE valid_to IS NULL "
+        "QUALIFY row_number() OVER (PARTITION BY coalesce(site_name, domain, source) "
+        "ORDER BY published_at DESC NULLS LAST, id) <= 3 ORDER BY site, published DESC, title",
+    ),
+    SUMMARY_SQL[-1],  # the latest runs
+)
