@@ -15,9 +15,6 @@ from datetime import datetime
 import duckdb
 import pyarrow as pa
 
-from ingest.article import Article
-from storage.articles import AppendResult, _append_staged, articles_to_arrow
-
 _TS = pa.timestamp("us", tz="UTC")
 _SCHEMA = pa.schema(
     [
@@ -120,24 +117,6 @@ def insert_fetches(con: duckdb.DuckDBPyConnection, rows: Sequence[FetchRow]) -> 
         con.execute(f"INSERT INTO fetches ({cols}) SELECT {cols} FROM _fetch_rows")
     finally:
         con.unregister("_fetch_rows")
-
-
-def append_articles_here(
-    con: duckdb.DuckDBPyConnection,
-    articles: Sequence[Article],
-    *,
-    seen_at: datetime,
-    run_id: str | None,
-) -> AppendResult:
-    """`append_articles` inside the caller's transaction, so a batch commits all or nothing."""
-    if not articles:
-        return AppendResult()
-    con.register("_batch", articles_to_arrow(articles))
-    try:
-        return _append_staged(con, seen_at, run_id)
-    finally:
-        con.execute("DROP TABLE IF EXISTS temp._stage")
-        con.unregister("_batch")
 
 
 def set_article_ids(con: duckdb.DuckDBPyConnection, pairs: Sequence[tuple[str, str]]) -> None:

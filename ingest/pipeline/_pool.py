@@ -55,8 +55,9 @@ class PageWorkers:
     def warm_up(self) -> None:
         """Start the worker processes now (they load the extractor), not at the first page."""
         if self._executor is not None:
-            for _ in range(self.workers):
-                self._executor.submit(os.getpid)
+            started = [self._executor.submit(os.getpid) for _ in range(self.workers)]
+            for future in started:
+                future.result()
 
     async def run(self, fn: Callable[[T], R], job: T) -> R:
         if self._executor is None:

@@ -20,7 +20,8 @@ from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline._work import EXTRACTION_ERROR, PageJob, PageResult, work
 from ingest.pipeline.report import BatchReport
 from ingest.pipeline.settings import Progress, ScrapeSettings
-from storage.fetches import append_articles_here, current_hashes, insert_fetches
+from storage.articles import append_articles_in_transaction
+from storage.fetches import current_hashes, insert_fetches
 from storage.frontier import FrontierItem, add_urls, added_by_links, apply_updates, claim
 from storage.warehouse import Warehouse
 
@@ -108,7 +109,7 @@ def write(
     with warehouse.transaction() as con:
         before = current_hashes(con, [a.id for a in articles])
         insert_fetches(con, got.fetches)
-        append_articles_here(con, articles, seen_at=got.now, run_id=run_id)
+        append_articles_in_transaction(con, articles, seen_at=got.now, run_id=run_id)
         apply_updates(con, got.updates)
         if got.links and follow_links is not None:
             room = follow_links.max_pages - added_by_links(con, run_id)

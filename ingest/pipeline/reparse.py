@@ -16,9 +16,9 @@ from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline._work import PageJob, PageResult, work
 from ingest.pipeline.report import Failure, ReparseReport
 from ingest.pipeline.settings import Progress
+from storage.articles import append_articles_in_transaction
 from storage.fetches import (
     StoredPage,
-    append_articles_here,
     load_pages,
     set_article_ids,
     stored_page_urls,
@@ -66,7 +66,7 @@ def _write(
             articles.append(result.article)
     now = datetime.now(UTC)
     with warehouse.transaction() as con:
-        appended = append_articles_here(con, articles, seen_at=now, run_id=run_id)
+        appended = append_articles_in_transaction(con, articles, seen_at=now, run_id=run_id)
         set_article_ids(con, [(a.fetch_id or "", a.id) for a in articles])
     report.new, report.changed, report.unchanged = (
         appended.new,

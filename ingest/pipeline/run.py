@@ -140,7 +140,11 @@ async def run_scrape(
     report = ScrapeReport(run_id=run_id or new_run_id())
     await asyncio.to_thread(_record_start, warehouse, report.run_id, _params(sources, settings))
     status = "failed"
-    PageWorkers(settings.extract_workers).warm_up()  # while discovery runs
+    # Starting the extraction processes takes seconds: a thread does it while discovery and
+    # the first fetches run (their pages wait in the pool's queue meanwhile).
+    warming = asyncio.ensure_future(
+        asyncio.to_thread(PageWorkers(settings.extract_workers).warm_up)
+    )
     try:
         async with Fetcher(settings.fetch) as fetcher:
             report.discovery = await discover(
@@ -158,6 +162,7 @@ async def run_scrape(
             report.stopped = await batches.run(deadline)
         status = "completed"
     finally:
+        await warming
         report.elapsed_s = time.monotonic() - started
         await asyncio.to_thread(_record_end, warehouse, report.run_id, status, report.summary())
     return report

@@ -11,9 +11,9 @@ import duckdb
 import pytest
 
 from ingest.article import Article
+from storage.articles import append_articles_in_transaction
 from storage.fetches import (
     FetchRow,
-    append_articles_here,
     compress_body,
     insert_fetches,
     load_pages,
@@ -77,7 +77,7 @@ def test_appends_roll_back_with_the_callers_transaction(con) -> None:
     article = Article(id="0123456789abcdef", text="Headline\n\nBody.")
     con.execute("BEGIN TRANSACTION")
     insert_fetches(con, [row("http://a.example/1", 0)])
-    result = append_articles_here(con, [article], seen_at=T0, run_id="r")
+    result = append_articles_in_transaction(con, [article], seen_at=T0, run_id="r")
     assert result.new == 1
     con.execute("ROLLBACK")
     counts = con.execute(
