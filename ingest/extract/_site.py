@@ -24,14 +24,15 @@ def site_keys(names: Iterable[str | None]) -> frozenset[str]:
     return frozenset(key for name in names if name and len(key := text_key(name)) >= 2)
 
 
-def names_site(text: str, sites: frozenset[str]) -> bool:
+def names_site(text: str, sites: frozenset[str], *, strict: bool = False) -> bool:
+    """Whether `text` is the site's name, or with `strict=False` the name plus a word or two."""
     key = text_key(text)
     if not key or key in sites:
         return bool(key)
     for site in sites:
         if len(site) < _MIN_SITE_CHARS:
             continue
-        if site in key and len(key) <= len(site) + _MAX_EXTRA_CHARS:
+        if not strict and site in key and len(key) <= len(site) + _MAX_EXTRA_CHARS:
             return True
         # "Guardian" for the host key "theguardian".
         if len(key) >= 4 and key in site:

@@ -110,12 +110,13 @@ def strip_site_name(title: str, sites: frozenset[str]) -> str:
     if len(parts) < 3:
         return title
     # parts alternate text, separator, text, ...
-    while len(parts) >= 3 and _is_site_part(parts[-1], sites):
+    while len(parts) >= 3 and _is_site_part(parts[-1], sites, strict=False):
         parts = parts[:-2]
-    while len(parts) >= 3 and _is_site_part(parts[0], sites):
+    # A prefix must be the name itself: "Google I/O 2019 - Keynote" starts with a headline.
+    while len(parts) >= 3 and _is_site_part(parts[0], sites, strict=True):
         parts = parts[2:]
     return "".join(parts).strip() or title
 
 
-def _is_site_part(part: str, sites: frozenset[str]) -> bool:
-    return not text_key(part) or names_site(part, sites)
+def _is_site_part(part: str, sites: frozenset[str], *, strict: bool) -> bool:
+    return not text_key(part) or names_site(part, sites, strict=strict)

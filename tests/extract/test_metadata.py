@@ -515,3 +515,12 @@ def test_og_title_that_is_only_the_site_name_is_no_headline() -> None:
 def test_short_headline_containing_the_site_name_is_kept() -> None:
     head = '<meta property="og:title" content="Google I/O 2019">'
     assert meta_of(page(head), "https://www.google.com/io").title == "Google I/O 2019"
+
+
+def test_leading_part_must_be_the_site_name_itself_to_go() -> None:
+    html = page("<title>Google I/O 2019 - Keynote highlights and every announcement</title>")
+    assert meta_of(html, "https://www.google.com/io").title.startswith("Google I/O 2019")
+    html = page(
+        '<title>BBC News - Rates rise</title><meta property="og:site_name" content="BBC News">'
+    )
+    assert meta_of(html, None).title == "Rates rise"
