@@ -106,15 +106,25 @@ def write(
     """The batch's single transaction: fetches, articles, frontier states and new links."""
     report = got.report
     articles = [a for _, a in got.articles]
+    domains = {domain for domain, _ in got.articles}
     with warehouse.transaction() as con:
-        before = current_hashes(con, [a.id for a in articles])
+        # One domain (the usual batch) takes the append's totals; several need a lookup first.
+        before = current_hashes(con, [a.id for a in articles]) if len(domains) > 1 else None
         insert_fetches(con, got.fetches)
-        append_articles_in_transaction(con, articles, seen_at=got.now, run_id=run_id)
+        appended = append_articles_in_transaction(con, articles, seen_at=got.now, run_id=run_id)
         apply_updates(con, got.updates)
         if got.links and follow_links is not None:
             room = follow_links.max_pages - added_by_links(con, run_id)
             report.links_added += add_urls(con, got.links, now=got.now, run_id=run_id, limit=room)
-    _count_novelty(report, got.articles, before)
+    if before is None and domains:
+        stats = report.domain(domains.pop())
+        stats.new, stats.changed, stats.unchanged = (
+            appended.new,
+            appended.changed,
+            appended.unchanged,
+        )
+    elif before is not None:
+        _count_novelty(report, got.articles, before)
     return report
 
 

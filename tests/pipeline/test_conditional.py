@@ -38,3 +38,25 @@ async def test_a_revisit_is_conditional_and_a_304_costs_no_parsing(
     assert sql("SELECT count(*) FROM articles") == [(3,)]
     states = sql("SELECT DISTINCT state, outcome FROM frontier")
     assert states == [("done", "not_modified")]
+
+
+async def test_a_revisit_without_validators_counts_changed_and_unchanged_per_domain(
+    warehouse, sql
+) -> None:
+    with LocalServer(hosts=("127.0.0.1", "127.0.0.3")) as server:
+        pages = list(synthetic_pages(2, server.base_url))
+        for page in pages:
+            server.add(page.path, page.body)
+        urls = (pages[0].url, server.url(pages[1].path, host="127.0.0.3"))
+        settings = scrape_settings(revisit_after_s=0)
+        first = await run_scrape(Sources(urls=urls), settings, warehouse)
+        assert {d: s.new for d, s in first.pages.domains.items()} == {
+            "127.0.0.1": 1,
+            "127.0.0.3": 1,
+        }
+        title = pages[0].title.encode()
+        server.add(pages[0].path, pages[0].body.replace(title, title + b" (updated)"))
+        second = await run_scrape(Sources(), settings, warehouse)
+    novelty = {d: (s.new, s.changed, s.unchanged) for d, s in second.pages.domains.items()}
+    assert novelty == {"127.0.0.1": (0, 1, 0), "127.0.0.3": (0, 0, 1)}
+    assert sql("SELECT count(*) FROM articles WHERE valid_to IS NULL") == [(2,)]
