@@ -38,10 +38,11 @@ class Run:
     wall_s: float
     cpu_s: float
     peak_rss_mb: float
+    errors: dict[str, int]
 
     @property
     def pages_per_s(self) -> float:
-        return self.pages / self.wall_s
+        return self.ok / self.wall_s  # pages that arrived whole, per second
 
     @property
     def cpu_ms_per_page(self) -> float:
@@ -55,9 +56,10 @@ def measure(client: str, concurrency: int, base_url: str, pages: int) -> Run:
         raise RuntimeError(f"client {client} failed:\n{done.stderr[-2000:]}")
     figures = json.loads(done.stdout.strip().splitlines()[-1])
     run = Run(client, concurrency, pages, **figures)
+    failures = ", ".join(f"{n} {name}" for name, n in run.errors.items())
     print(
         f"{client:26} {concurrency:>4} {run.ok:>6}/{pages:<6} {run.pages_per_s:>9.0f} "
-        f"{run.cpu_ms_per_page:>9.2f} {run.peak_rss_mb:>8.0f}",
+        f"{run.cpu_ms_per_page:>9.2f} {run.peak_rss_mb:>8.0f}  {failures}",
         flush=True,
     )
     return run

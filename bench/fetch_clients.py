@@ -33,6 +33,9 @@ def _import_for(client: str) -> None:
         importlib.import_module(name)
 
 
+errors: dict[str, int] = {}  # exception name -> count, reported with the figures
+
+
 async def _pool(urls: list[str], concurrency: int, get: Callable[[str], Awaitable[int]]) -> int:
     """Run `get` over `urls` with `concurrency` workers; returns how many answered 200."""
     queue = iter(urls)
@@ -41,7 +44,11 @@ async def _pool(urls: list[str], concurrency: int, get: Callable[[str], Awaitabl
     async def worker() -> None:
         nonlocal ok
         for url in queue:
-            status = await get(url)  # not `ok += await ...`: that reads `ok` before awaiting
+            try:
+                status = await get(url)  # not `ok += await ...`: that reads `ok` first
+            except Exception as exc:  # counted as not ok; e.g. httpx's PoolTimeout at 256
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                continue
             ok += status == 200
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -164,7 +171,8 @@ def main() -> None:
         ok = asyncio.run(ASYNC_CLIENTS[client](urls, concurrency))
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"ok": ok, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_mb}))
+    figures = {"ok": ok, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_mb, "errors": errors}
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
