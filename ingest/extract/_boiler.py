@@ -51,7 +51,8 @@ _MODIFIERS = frozenset(
 )
 # "menu-open", "CtxtMenu_Attached": a state flag put on some other element.
 _STATES = frozenset(
-    "open opened active attached enabled visible loaded closed expanded collapsed fixed sticky".split()
+    """open opened active attached enabled visible loaded closed expanded collapsed fixed
+    sticky""".split()
 )
 _ANY_CHROME = re.compile("|".join(sorted(_CHROME, key=len, reverse=True)))
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")

@@ -48,11 +48,6 @@ _KIND_NAMES: dict[str, BlockKind] = {
 }  # fmt: skip
 _KIND = {next(iter(_tag_ids(name))): kind for name, kind in _KIND_NAMES.items()}
 _CELL = _tag_ids("td th")
-_PARAGRAPH = _tag_ids("p")
-# Paragraphs cannot hold blocks, and a list that is mostly links is navigation however it is
-# nested: both are read as one block with one C call.
-_WHOLE = _PARAGRAPH | _tag_ids("ul ol")
-_LINK_LIST_SHARE = 0.7
 _LINK = next(iter(_tag_ids("a")))
 _BR = next(iter(_tag_ids("br")))
 _HR = next(iter(_tag_ids("hr")))
@@ -132,18 +127,6 @@ class _Walker:
         pieces.clear()
         self.link_chars = 0
         self.chrome_chars = 0
-
-    def whole(self, node: LexborNode, kind: BlockKind, tag_id: int, link: bool) -> bool:
-        """Take a paragraph, or a list that is mostly links, as one block without walking it."""
-        text = node.text(deep=True)
-        links = node.css("a")
-        link_chars = len(text) if link else sum(len(a.text(deep=True).strip()) for a in links)
-        if tag_id not in _PARAGRAPH and link_chars < _LINK_LIST_SHARE * len(text):
-            return False
-        self.pieces.append(text)
-        self.link_chars = len(" ".join(text.split())) if link_chars >= len(text) else link_chars
-        self.flush(kind, tag_id)
-        return True
 
     def chrome(self, node: LexborNode, tag_id: int, verdict: int) -> bool:
         """Whether a chrome-tagged or chrome-named element is chrome; if so its text is
@@ -237,12 +220,6 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
             span.end = span.start
             node = node.next
             continue
-        if tag_id in _WHOLE:  # one C call for the text instead of walking each inline node
-            kind = _child_kind(parent[1], tag_id)
-            if w.whole(node, kind, tag_id, link):
-                span.end = len(blocks)
-                node = node.next
-                continue
         stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
         node = child
     return w.walk
