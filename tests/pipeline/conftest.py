@@ -1,5 +1,5 @@
-"""Fixtures for the pipeline tests: the demo site on a real loopback server, a real warehouse
-file, and loopback-only fetch settings with short timeouts."""
+"""Fixtures for the pipeline tests: a real warehouse file, a way to query it, and loopback-only
+fetch settings with short timeouts."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import pytest
 
 from ingest.fetch import FetchSettings, Politeness, RetryPolicy, Timeouts
 from ingest.pipeline import ScrapeSettings
-from ingest.testing import LocalServer, loopback_settings
-from ingest.testing.newsite import DemoSite, build_site
+from ingest.testing import loopback_settings
 from storage.warehouse import Warehouse
 
 FAST_FETCH: dict[str, object] = {
@@ -33,14 +32,6 @@ def fetch_settings(**overrides: object) -> FetchSettings:
 def scrape_settings(**overrides: object) -> ScrapeSettings:
     fields: dict[str, object] = {"fetch": fetch_settings(), "batch_size": 100, "extract_workers": 0}
     return ScrapeSettings(**{**fields, **overrides})  # type: ignore[arg-type]
-
-
-@pytest.fixture
-def demo(local_server: LocalServer) -> DemoSite:
-    """The demo news site (two publications, three synthetic pages) served on loopback."""
-    site = build_site(local_server.base_url, n_sites=2, extra_pages=3)
-    local_server.add_many(site.routes)
-    return site
 
 
 @pytest.fixture
