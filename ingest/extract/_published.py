@@ -122,8 +122,10 @@ def _marked_up(nodes: PageNodes, prop: str) -> Iterator[str]:
 
 
 def _time_elements(nodes: PageNodes) -> list[str]:
-    dated = [node for node in nodes.times if "datetime" in node.attributes]
-    declared = [node for node in nodes.times if "pubdate" in node.attributes]
+    # A page of thousands of <time> elements is a listing; the first hundred are enough.
+    times = nodes.times[: 5 * _MAX_NODES]
+    dated = [node for node in times if "datetime" in node.attributes]
+    declared = [node for node in times if "pubdate" in node.attributes]
     in_article = [node for node in dated if inside_article(node)]
     values = []
     for node in (declared or in_article or dated)[:_MAX_NODES]:
