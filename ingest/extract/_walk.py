@@ -106,8 +106,10 @@ def _child_kind(parent: BlockKind, tag_id: int) -> BlockKind:
 class _Walker:
     """Accumulates inline text and cuts it into blocks at block-element boundaries."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, page_chars: int) -> None:
         self.limits = limits
+        # A chrome-named element holding half the page's text is a wrapper, not chrome.
+        self.page_chars = page_chars
         self.walk = Walk()
         self.pieces: list[str] = []
         self.link_chars = 0
@@ -133,10 +135,11 @@ class _Walker:
         counted as such and it is skipped."""
         if tag_id in _NEVER_CHROME:
             return False
-        size = len("".join(node.text(deep=True).split()))
+        text = node.text(deep=True)
+        size = len("".join(text.split()))
         if tag_id not in _CHROME_TAGS:
             limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
-            if size >= limit:
+            if size >= limit or len(text) * 2 >= self.page_chars:
                 return False
         self.chrome_chars += size
         return True
@@ -144,7 +147,7 @@ class _Walker:
 
 def walk(root: LexborNode, limits: Limits) -> Walk:
     """Blocks and spans of `root`, by an explicit-stack depth-first walk (no recursion)."""
-    w = _Walker(limits)
+    w = _Walker(limits, len(root.text(deep=True)))
     spans = w.walk.spans
     blocks = w.walk.blocks
     pieces = w.pieces
