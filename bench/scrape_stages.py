@@ -13,13 +13,15 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from ingest.fetch import Fetcher, FetchResult, Outcome
 from ingest.pipeline import ScrapeSettings, Sources, run_scrape
+from ingest.pipeline import batch as batch_module
 from ingest.pipeline._collect import Collected, record
 from ingest.pipeline._work import PageJob, work
 from ingest.pipeline.batch import write
@@ -27,6 +29,8 @@ from ingest.testing import loopback_settings
 from ingest.urls import site_of
 from storage.frontier import FrontierItem, add_urls
 from storage.warehouse import Warehouse
+
+T = TypeVar("T")
 
 
 def _fetch_settings(concurrency: int) -> object:
@@ -86,8 +90,24 @@ def _batches(urls: list[str], size: int) -> Iterator[list[str]]:
         yield urls[start : start + size]
 
 
+class _Timed:
+    """Wraps a function to add up its wall time (to split the store stage into its parts)."""
+
+    def __init__(self, fn: Callable[..., T]) -> None:
+        self.fn, self.seconds = fn, 0.0
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        started = time.perf_counter()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def _extract_store(root: str, urls: list[str], db: str, batch: int) -> dict[str, object]:
     """Extraction (the worker's function, in this process) and the batch writes, timed apart."""
+    append = _Timed(batch_module.append_articles_in_transaction)
+    batch_module.append_articles_in_transaction = append  # type: ignore[assignment]
     warehouse, settings, run_id = Warehouse(db), ScrapeSettings(), uuid.uuid4().hex
     from ingest.discover import DiscoveredURL
 
@@ -121,7 +141,12 @@ def _extract_store(root: str, urls: list[str], db: str, batch: int) -> dict[str,
         started = time.perf_counter()
         write(warehouse, got, run_id=run_id, follow_links=None)
         store_s += time.perf_counter() - started
-    return {"pages": len(urls), "extract_s": extract_s, "store_s": store_s}
+    return {
+        "pages": len(urls),
+        "extract_s": extract_s,
+        "store_s": store_s,
+        "store_append_articles_s": append.seconds,
+    }
 
 
 async def _core(frontier: str, db: str, pages: int, workers: int, batch: int) -> dict[str, object]:
@@ -138,6 +163,7 @@ async def _core(frontier: str, db: str, pages: int, workers: int, batch: int) ->
         "fetched": report.pages.fetched,
         "stored": report.pages.stored,
         "frontier_new": report.discovery.new,
+        "discovery_s": report.discovery.elapsed_s,
         "discovery_errors": report.discovery.errors[:3],
     }
 

@@ -7,6 +7,7 @@ and written a document at a time, so a 50,000-URL sitemap never waits for the ne
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,10 +173,12 @@ async def discover(
     max_sitemaps: int = DEFAULT_MAX_SITEMAPS,
 ) -> DiscoveryReport:
     """Read every source and add the URLs found to the frontier (known URLs stay as they are)."""
+    started = time.perf_counter()
     run = _Discovery(fetcher, warehouse, run_id)
     await run.listed(sources.urls, sources.urls_files)
     await run.feeds(sources.feeds)
     robots = await run.robots(sources.robots_sitemaps)
     await run.sitemaps([*sources.sitemaps, *robots], max_sitemaps)
     await run.flush()
+    run.report.elapsed_s = time.perf_counter() - started
     return run.report

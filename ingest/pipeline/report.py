@@ -163,6 +163,7 @@ class DiscoveryReport:
     new: int = 0
     rejected: int = 0
     errors: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
 
     def __add__(self, other: DiscoveryReport) -> DiscoveryReport:
         return DiscoveryReport(
@@ -172,6 +173,7 @@ class DiscoveryReport:
             self.new + other.new,
             self.rejected + other.rejected,
             (self.errors + other.errors)[:MAX_FAILURES],
+            self.elapsed_s + other.elapsed_s,
         )
 
     merge = __add__
