@@ -6,6 +6,7 @@ Site-name prefixes and suffixes ("Headline | The Site") are removed by matching 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from selectolax.lexbor import LexborNode
@@ -18,8 +19,10 @@ _WORD = re.compile(r"\w+")
 _MIN_SIMILAR_WORDS = 4
 _MIN_WORD_OVERLAP = 0.75
 _MIN_DOMINANT_WORDS = 4
-_SEPARATOR_CHARS = "|-–—:·•»«/~"
-_SEPARATOR = re.compile(r"(\s+[|\-–—:·•»«/~]\s+|\s*[|»«]\s*|\s+::\s+)")
+_SEPARATOR_CHARS = "|-–—:·•»«/~｜_"
+# Spaced dashes and colons; bars and guillemets with or without spaces; the fullwidth bar and
+# the underscore that Chinese and Japanese titles use unspaced ("标题_频道_网站").
+_SEPARATOR = re.compile(r"(\s+[|\-–—:·•»«/~]\s+|\s*[|»«｜]\s*|\s+::\s+|\s*_\s*(?=[^\x00-\x7f]))")
 
 
 def visible_headings(headings: list[LexborNode]) -> list[str]:
@@ -72,7 +75,7 @@ def choose_title(
 
 def _dominant_part(title: str) -> str:
     parts = [part.strip() for part in _SEPARATOR.split(title)[::2]]
-    words = [len(part.split()) for part in parts]
+    words = [_word_count(part) for part in parts]
     if len(parts) < 2:
         return title
     longest = max(range(len(parts)), key=words.__getitem__)
@@ -80,6 +83,17 @@ def _dominant_part(title: str) -> str:
     if words[longest] >= _MIN_DOMINANT_WORDS and words[longest] >= 2 * max(others):
         return parts[longest]
     return title
+
+
+def _word_count(text: str) -> float:
+    # Chinese and Japanese put no spaces between words, which run about two characters long.
+    wide = sum(1 for char in text if _is_wide(char))
+    spaced = sum(1 for word in text.split() if not all(_is_wide(char) for char in word))
+    return spaced + wide / 2
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
 
 
 def _same_headline(heading_key: str, candidate_key: str) -> bool:

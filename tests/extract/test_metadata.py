@@ -524,3 +524,18 @@ def test_leading_part_must_be_the_site_name_itself_to_go() -> None:
         '<title>BBC News - Rates rise</title><meta property="og:site_name" content="BBC News">'
     )
     assert meta_of(html, None).title == "Rates rise"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        (
+            "DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶_科技_腾讯网",
+            "DeepMind新电脑已可利用记忆自学 人工智能迈上新台阶",
+        ),
+        ("記事のタイトルはここにあります｜ノート", "記事のタイトルはここにあります"),
+        ("my_variable_name in python explained", "my_variable_name in python explained"),
+    ],
+)
+def test_cjk_title_separators(title: str, expected: str) -> None:
+    assert meta_of(page(f"<title>{title}</title>"), None).title == expected
