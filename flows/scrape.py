@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_table_artifact
@@ -13,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.scrape_params import LimitParams, SourceParams, to_settings, to_sources
 from flows.scrape_report import describe, summary_rows
+from ingest.discover import LinkFollowPolicy
 from ingest.fetch import Fetcher
 from ingest.pipeline import (
     BatchReport,
@@ -23,10 +25,14 @@ from ingest.pipeline import (
     Sources,
     claim_batch,
     discover,
-    process_batch,
 )
+from ingest.pipeline.batch import gather, write
+from ingest.pipeline.report import StopReason
 from storage.runs import finish_run, new_run_id, start_run
 from storage.warehouse import Warehouse
+
+if TYPE_CHECKING:  # what a fetched batch carries to its write; only named in annotations
+    from ingest.pipeline._collect import Collected
 
 SUMMARY_KEY = "scrape-summary"
 
@@ -51,60 +57,98 @@ async def discover_task(
     return report
 
 
-@task(name="scrape-batch", task_run_name="scrape-batch-{number}", cache_policy=NO_CACHE)
-async def batch_task(
+@task(name="fetch-batch", task_run_name="fetch-batch-{number}", cache_policy=NO_CACHE)
+async def fetch_task(
     number: int,
     items: list[FrontierItem],
     fetcher: Fetcher,
-    warehouse: Warehouse,
     run_id: str,
     settings: ScrapeSettings,
-    sources: Sources,
+    follow_links: LinkFollowPolicy | None,
+) -> Collected:
+    """Fetch the batch and extract its pages (asyncio inside); nothing is written yet."""
+    return await gather(
+        items, fetcher=fetcher, run_id=run_id, settings=settings, follow_links=follow_links
+    )
+
+
+@task(name="store-batch", task_run_name="store-batch-{number}", cache_policy=NO_CACHE)
+async def store_task(
+    number: int,
+    got: Collected,
+    warehouse: Warehouse,
+    run_id: str,
+    follow_links: LinkFollowPolicy | None,
 ) -> BatchReport:
-    report = await process_batch(
-        items,
-        fetcher=fetcher,
-        warehouse=warehouse,
-        run_id=run_id,
-        settings=settings,
-        follow_links=sources.follow_links,
+    """Write what a batch learned in its one transaction, in a thread beside the event loop."""
+    report = await asyncio.to_thread(
+        write, warehouse, got, run_id=run_id, follow_links=follow_links
     )
     get_run_logger().info("batch %d: %s", number, describe(report))
     return report
 
 
-async def _work_through_frontier(
-    report: ScrapeReport,
-    fetcher: Fetcher,
-    warehouse: Warehouse,
-    settings: ScrapeSettings,
-    sources: Sources,
-) -> None:
-    """Claim and process batches until no work is due, or the page limit or time budget."""
-    budget = settings.time_budget_s
-    deadline = time.monotonic() + budget if budget is not None else None
-    number = 0
-    while True:
-        if deadline is not None and time.monotonic() >= deadline:
-            report.stopped = "time_budget"
-            return
-        left = None if settings.max_pages is None else settings.max_pages - report.pages.fetched
-        if left is not None and left <= 0:
-            report.stopped = "max_pages"
-            return
-        limit = settings.batch_size if left is None else min(settings.batch_size, left)
-        items = await asyncio.to_thread(claim_batch, warehouse, limit=limit, run_id=report.run_id)
-        if not items:
-            report.stopped = "no_work"
-            return
-        number += 1
-        batch = await batch_task(
-            number, items, fetcher, warehouse, report.run_id, settings, sources
-        )
-        if batch.fetched == 0:
-            # Its URLs are still due: claiming again would take the same batch for ever.
-            raise RuntimeError(f"batch {number} of {len(items)} URLs fetched none; stopping")
-        report.pages = report.pages + batch
+class _Batches:
+    """Claims and processes batches; batch N is written while batch N+1 is fetched, and a URL
+    whose write is still going is never claimed again."""
+
+    def __init__(
+        self,
+        report: ScrapeReport,
+        fetcher: Fetcher,
+        warehouse: Warehouse,
+        settings: ScrapeSettings,
+        follow_links: LinkFollowPolicy | None,
+    ) -> None:
+        self.report, self.fetcher, self.warehouse = report, fetcher, warehouse
+        self.settings, self.follow_links = settings, follow_links
+        self.fetched, self.number = 0, 0
+        self.writing: asyncio.Future[BatchReport] | None = None
+        self.in_write: list[str] = []
+
+    def _limit(self) -> int:
+        if self.settings.max_pages is None:
+            return self.settings.batch_size
+        return min(self.settings.batch_size, self.settings.max_pages - self.fetched)
+
+    async def _finish_write(self) -> None:
+        if self.writing is not None:
+            writing, self.writing, self.in_write = self.writing, None, []
+            self.report.pages = self.report.pages + await writing
+
+    async def run(self) -> StopReason:
+        try:
+            return await self._loop()
+        finally:
+            await self._finish_write()
+
+    async def _loop(self) -> StopReason:
+        budget = self.settings.time_budget_s
+        deadline = time.monotonic() + budget if budget is not None else None
+        while True:
+            if deadline is not None and time.monotonic() >= deadline:
+                return "time_budget"
+            if (limit := self._limit()) <= 0:
+                return "max_pages"
+            run_id = self.report.run_id
+            items = await asyncio.to_thread(
+                claim_batch, self.warehouse, limit=limit, run_id=run_id, exclude=self.in_write
+            )
+            if not items:
+                if self.writing is None:
+                    return "no_work"
+                await self._finish_write()  # its links may be new work
+                continue
+            self.number += 1
+            got = await fetch_task(
+                self.number, items, self.fetcher, run_id, self.settings, self.follow_links
+            )
+            self.fetched += len(items)
+            await self._finish_write()
+            self.writing = asyncio.ensure_future(
+                store_task(self.number, got, self.warehouse, run_id, self.follow_links)
+            )
+            self.in_write = got.urls
 
 
 def _record_start(warehouse: Warehouse, run_id: str, params: dict[str, object]) -> None:
@@ -149,7 +193,7 @@ async def scrape(
             report.discovery = await discover_task(
                 plan, fetcher, wh, report.run_id, settings.max_sitemaps
             )
-            await _work_through_frontier(report, fetcher, wh, settings, plan)
+            report.stopped = await _Batches(report, fetcher, wh, settings, plan.follow_links).run()
         status = "completed"
     finally:
         report.elapsed_s = time.monotonic() - started

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows.reparse import SUMMARY_KEY as REPARSE_KEY
+from flows.reparse import reparse
 from flows.scrape import SUMMARY_KEY, scrape
 from flows.scrape_params import FollowLinks, LimitParams, SourceParams
 from ingest.testing import loopback_only
@@ -92,6 +94,13 @@ def test_scrape_flow_stores_the_site_and_publishes_its_summary(
     assert again["fetched"] == 0 and again["new"] == 0
     assert _sql(warehouse, "SELECT count(*) FROM articles") == [(len(urls),)]
 
+    figures = reparse(warehouse=str(warehouse), workers=0)
+    assert figures["unchanged"] == len(urls) and figures["new"] == figures["changed"] == 0
+    versions = _sql(warehouse, "SELECT DISTINCT parser_version FROM articles")
+    assert versions == [(figures["parser_version"],)]
+    shown = {row["item"]: row["value"] for row in asyncio.run(_artifact_rows(REPARSE_KEY))}
+    assert shown["pages"] == figures["pages"] >= len(urls)
+
 
 def test_max_pages_stops_the_run_and_each_batch_is_one_task(
     demo_site: DemoSite, tmp_path: Path
@@ -110,7 +119,8 @@ def test_max_pages_stops_the_run_and_each_batch_is_one_task(
     summary = state.result()
     assert summary["fetched"] == 7 and summary["stopped"] == "max_pages"
     names = asyncio.run(_task_run_names(state.state_details.flow_run_id))
-    assert names == ["discover", "scrape-batch-1", "scrape-batch-2", "scrape-batch-3"]
+    batches = [f"{kind}-batch-{n}" for kind in ("fetch", "store") for n in (1, 2, 3)]
+    assert names == ["discover", *batches]
     pending = _sql(warehouse, "SELECT count(*) FROM frontier WHERE state = 'pending'")
     assert pending[0][0] > 0  # the rest waits for the next run
 
