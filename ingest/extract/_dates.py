@@ -61,6 +61,12 @@ _TEXT_DATES = (
         r"(?P<day>[0-3]?\d)(?:日|일)?" + _CLOCK
     ),
 )
+_UPDATE_LABEL = re.compile(
+    r"updated|modified|edited|aktualisiert|geändert|mis à jour|modifié|actualizado|atualizado|"
+    r"aggiornato|bijgewerkt|diperbarui",
+    re.IGNORECASE,
+)
+_LABEL_WINDOW = 25
 # 07.12.2017: day first wherever dots separate the parts.
 _DOTTED_DATE = re.compile(r"\b(?P<day>[0-3]?\d)\.(?P<nmonth>[01]?\d)\.(?P<year>(?:19|20)\d{2})\b")
 _URL_DATE = re.compile(
@@ -126,12 +132,20 @@ def _parse_rfc2822(text: str) -> tuple[datetime, DatePrecision] | None:
 
 
 def parse_text_date(text: str) -> tuple[datetime, DatePrecision] | None:
-    """The first written-out date in free text ("Updated March 5, 2019 at 10:04 am")."""
-    for pattern in _TEXT_DATES:
-        match = pattern.search(text)
-        if match is not None:
-            return _from_text_match(match)
-    return None
+    """The first written-out date in free text that is not labelled as an update.
+
+    "Updated March 5, 2019 · Published March 1, 2019" gives March 1; a date labelled as an
+    update is used only when it is the only one.
+    """
+    matches = sorted(
+        (match for pattern in _TEXT_DATES for match in pattern.finditer(text)),
+        key=lambda match: match.start(),
+    )
+    parsed = [(match, value) for match in matches if (value := _from_text_match(match))]
+    for match, value in parsed:
+        if not _UPDATE_LABEL.search(text[max(0, match.start() - _LABEL_WINDOW) : match.start()]):
+            return value
+    return parsed[0][1] if parsed else None
 
 
 def parse_dotted_date(text: str) -> datetime | None:

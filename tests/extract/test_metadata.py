@@ -303,6 +303,8 @@ def test_tree_is_not_mutated() -> None:
         ("30 avril 2015 à 07:19", datetime(2015, 4, 30, 7, 19), "minute"),
         ("2016年10月14日07:17", datetime(2016, 10, 14, 7, 17), "minute"),
         ("Posted 2018-09-28 17:32:05", datetime(2018, 9, 28, 17, 32, 5), "second"),
+        ("Updated March 5, 2019 · Published March 1, 2019", datetime(2019, 3, 1), "day"),
+        ("Updated April 29, 2019 at 3:33 pm", datetime(2019, 4, 29, 15, 33), "minute"),
     ],
 )
 def test_written_dates_in_several_languages(text: str, expected: datetime, precision: str) -> None:
