@@ -5,6 +5,7 @@ Each found date keeps its source and precision; a missing date stays None.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from selectolax.lexbor import LexborNode
@@ -17,6 +18,7 @@ from ingest.extract.model import DateSource, DateValue
 
 _MAX_NODES = 20
 PUBLISHED = ("datePublished", "dateCreated")
+_UPDATED_CLASS = re.compile(r"updat|modif", re.IGNORECASE)
 MODIFIED = ("dateModified",)
 _MAX_TEXT_CHARS = 200
 PUBLISHED_META = (
@@ -124,6 +126,8 @@ def _marked_up(nodes: PageNodes, prop: str) -> Iterator[str]:
 def _time_elements(nodes: PageNodes) -> list[str]:
     # A page of thousands of <time> elements is a listing; the first hundred are enough.
     times = nodes.times[: 5 * _MAX_NODES]
+    # <time class="updated"> is the modification; the publication is elsewhere if anywhere.
+    times = [node for node in times if not _UPDATED_CLASS.search(_classes(node))] or times
     dated = [node for node in times if "datetime" in node.attributes]
     declared = [node for node in times if "pubdate" in node.attributes]
     in_article = [node for node in dated if inside_article(node)]
@@ -133,6 +137,10 @@ def _time_elements(nodes: PageNodes) -> list[str]:
         if value:
             values.append(value)
     return values
+
+
+def _classes(node: LexborNode) -> str:
+    return node.attributes.get("class") or ""
 
 
 def _text_date(nodes: PageNodes) -> DateValue | None:

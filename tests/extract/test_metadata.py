@@ -541,3 +541,10 @@ def test_leading_part_must_be_the_site_name_itself_to_go() -> None:
 )
 def test_cjk_title_separators(title: str, expected: str) -> None:
     assert meta_of(page(f"<title>{title}</title>"), None).title == expected
+
+
+def test_time_element_marked_as_update_is_not_the_publication() -> None:
+    body = '<article><time class="entry-date updated" datetime="2021-05-02">May 2</time>'
+    body += '<time class="entry-date published" datetime="2021-04-30">Apr 30</time></article>'
+    published = meta_of(page(body=body), None).published
+    assert published is not None and published.value == datetime(2021, 4, 30)
