@@ -147,7 +147,11 @@ def _text_date(nodes: PageNodes) -> DateValue | None:
     """A written date in an element classed as a date, or beside the byline, or in <title>."""
     classed = nodes.classed()
     near_byline = _ancestors((*classed.bylines, *classed.authors)[:_MAX_NODES], levels=2)
-    for candidates in (classed.dates, classed.bylines, near_byline):
+    # Elements classed "updated"/"modified" go last: they hold the modification date.
+    dates = sorted(
+        classed.dates[: 2 * _MAX_NODES], key=lambda n: bool(_UPDATED_CLASS.search(_classes(n)))
+    )
+    for candidates in (dates, classed.bylines, near_byline):
         for node in candidates[:_MAX_NODES]:
             text = _text(node)
             if len(text) > _MAX_TEXT_CHARS:

@@ -548,3 +548,9 @@ def test_time_element_marked_as_update_is_not_the_publication() -> None:
     body += '<time class="entry-date published" datetime="2021-04-30">Apr 30</time></article>'
     published = meta_of(page(body=body), None).published
     assert published is not None and published.value == datetime(2021, 4, 30)
+
+
+def test_written_date_classed_as_update_goes_after_the_publication() -> None:
+    body = '<span class="date-updated">May 2, 2021</span><span class="date">April 30, 2021</span>'
+    published = meta_of(page(body=body), None).published
+    assert published is not None and published.value == datetime(2021, 4, 30)
