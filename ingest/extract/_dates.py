@@ -100,14 +100,17 @@ def _parse_iso(text: str) -> tuple[datetime, DatePrecision] | None:
     try:
         value = datetime.fromisoformat(candidate.replace(" ", "T", 1))
     except ValueError:
-        # Some sites append a zone name ("2019-03-05 10:00:00 EST"): a name is not an offset.
-        trimmed = _TRAILING_ZONE_NAME.sub("", candidate)
-        if trimmed == candidate or _ZULU_OR_OFFSET.search(trimmed):
+        # Some sites append a zone name ("2019-03-05 10:00:00 EST"): a name is not an offset,
+        # so the value stays naive unless an offset is written as well ("+00:00 (UTC)").
+        trimmed = _TRAILING_ZONE_NAME.sub("", candidate).rstrip()
+        if trimmed == candidate:
             return None
         try:
-            value = datetime.fromisoformat(trimmed.replace(" ", "T", 1)).replace(tzinfo=None)
+            value = datetime.fromisoformat(trimmed.replace(" ", "T", 1))
         except ValueError:
             return None
+        if not _ZULU_OR_OFFSET.search(trimmed):
+            value = value.replace(tzinfo=None)
     return value, "second" if clock.group(3) else "minute"
 
 

@@ -489,6 +489,11 @@ IST = timezone(timedelta(hours=5, minutes=30))
         ("2019-11-20 01:41:20 GMT", datetime(2019, 11, 20, 1, 41, 20, tzinfo=UTC), "second"),
         ("2019-11-20 01:41:20 EST", datetime(2019, 11, 20, 1, 41, 20), "second"),
         (
+            "2019-11-20T01:41:20+00:00 (UTC)",
+            datetime(2019, 11, 20, 1, 41, 20, tzinfo=UTC),
+            "second",
+        ),
+        (
             "Wed, 20 Nov 2019 01:41:20 +0000",
             datetime(2019, 11, 20, 1, 41, 20, tzinfo=UTC),
             "second",
