@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -79,9 +80,9 @@ def _print_report(report: ScrapeReport) -> None:
     console.print(_domain_table(f"scrape {report.run_id} (stopped: {report.stopped})", rows))
     console.print(_outcome_table(rows[-1]))
     for error in report.discovery.errors:
-        err_console.print(f"[yellow]discovery[/] {error}")
+        err_console.print(f"[yellow]discovery[/] {escape(error)}")
     for failure in report.pages.failures:
-        err_console.print(f"[yellow]{failure.outcome}[/] {failure.error or failure.url}")
+        err_console.print(f"[yellow]{failure.outcome}[/] {escape(failure.error or failure.url)}")
     listed = len(report.pages.failures)
     if report.pages.failed > listed:
         err_console.print(f"… and {report.pages.failed - listed} more failed URLs")
@@ -168,7 +169,7 @@ def scrape(
         )
         plan = to_sources(sources)
     except (ValidationError, ValueError) as exc:
-        raise fail(str(exc), EXIT_ERROR) from exc
+        raise fail(escape(str(exc)), EXIT_ERROR) from exc
     counts = LiveCounts()
     try:
         with Live(counts, console=err_console, refresh_per_second=4, transient=True):
@@ -176,7 +177,7 @@ def scrape(
                 run_scrape(plan, settings, Warehouse(State.warehouse), on_progress=counts.add)
             )
     except WarehouseError as exc:
-        raise fail(str(exc), EXIT_ERROR) from exc
+        raise fail(escape(str(exc)), EXIT_ERROR) from exc
     _print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_SOME_FAILED)
@@ -212,5 +213,5 @@ def reparse(
                 on_progress=counts.add,
             )
     except WarehouseError as exc:
-        raise fail(str(exc), EXIT_ERROR) from exc
+        raise fail(escape(str(exc)), EXIT_ERROR) from exc
     _print_reparse(report)

@@ -100,6 +100,7 @@ def test_private_addresses_are_refused_unless_allowed(
     ("option", "value", "message"),
     [
         ("--forbid-network", "10.0.0.0/33", "10.0.0.0/33"),
+        ("--forbid-network", "[/x]", "'[/x]'"),  # printed as text, not read as markup
         ("--include", "([unclosed", "([unclosed"),
         ("--concurrency", "0", "concurrency"),
     ],
