@@ -5,12 +5,16 @@ Each field must stay at or above the accuracy reached when the truth was written
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from ingest.extract.metadata import read_metadata
 
 HERE = Path(__file__).resolve().parent
 TRUTH = HERE / "metadata_truth.json"
@@ -64,3 +68,12 @@ def test_scorer_rejects_a_wrong_answer() -> None:
     assert not scorer._authors(entry, Extracted(authors=("Ada", "Bob")))[0]
     assert not scorer._published(entry, Extracted())[0]
     assert not scorer._language(entry, Extracted(language="de"))[0]
+
+
+def test_real_pages_are_not_mutated() -> None:
+    for entry in scorer.load_truth(TRUTH)[:10]:
+        raw = (PAGES / entry["set"] / f"{entry['id']}.html.gz").read_bytes()
+        tree = LexborHTMLParser(gzip.decompress(raw).decode("utf-8", errors="replace"))
+        before = tree.html
+        read_metadata(tree, entry.get("url"))
+        assert tree.html == before, entry["id"]
