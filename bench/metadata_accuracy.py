@@ -1,7 +1,8 @@
 """Accuracy of read_metadata on the hand-checked pages: title, authors, published day, language.
 
 Usage: .venv/bin/python bench/metadata_accuracy.py [--truth FILE] [--pages DIR] [--verbose]
-       [--speed-dir DIR ...]   also print read_metadata's CPU time per page over saved pages
+       [--speed-dir DIR ...]      also print read_metadata's CPU time per page over saved pages
+       [--language-dir DIR ...]   also compare language detection with the pages' <html lang>
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from ingest.extract._lang import detect_language, normalise_language, text_sample
 from ingest.extract.metadata import read_metadata
 from ingest.extract.model import Extracted
 from ingest.fetch import decode_html
@@ -106,13 +108,38 @@ def accuracy(outcomes: list[Outcome], field: str) -> float:
     return sum(outcome.correct for outcome in mine) / len(mine)
 
 
-def speed(html_dir: Path, rounds: int = 3) -> tuple[int, float, float]:
-    """Pages read, and CPU µs per page for parsing and for read_metadata (best of `rounds`)."""
+def load_folder(html_dir: Path) -> list[str]:
+    """Every *.html.gz and *.html page of `html_dir`, decoded the way the fetcher decodes."""
     paths = sorted(html_dir.glob("*.html.gz")) + sorted(html_dir.glob("*.html"))
     pages = []
     for path in paths:
         raw = path.read_bytes()
         pages.append(decode_html(gzip.decompress(raw) if path.suffix == ".gz" else raw, None)[0])
+    return pages
+
+
+def language_agreement(pages: list[str]) -> dict[str, int]:
+    """How detection compares with the pages' own <html lang>, and how often it answers."""
+    counts = dict.fromkeys(("declared", "answered", "disagree", "undeclared", "detected"), 0)
+    for html in pages:
+        tree = LexborHTMLParser(html)
+        root = tree.css_first("html")
+        declared = normalise_language(root.attributes.get("lang") if root is not None else None)
+        detected = detect_language(text_sample(tree))
+        if declared is None:
+            counts["undeclared"] += 1
+            counts["detected"] += detected is not None
+            continue
+        counts["declared"] += 1
+        if detected is not None:
+            counts["answered"] += 1
+            counts["disagree"] += detected.split("-")[0] != declared.split("-")[0]
+    return counts
+
+
+def speed(html_dir: Path, rounds: int = 3) -> tuple[int, float, float]:
+    """Pages read, and CPU µs per page for parsing and for read_metadata (best of `rounds`)."""
+    pages = load_folder(html_dir)
     if pages:
         read_metadata(LexborHTMLParser(pages[0]), None)  # loads the language model once
     best_parse = best_meta = float("inf")
@@ -149,6 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         help="folder of *.html / *.html.gz pages to time read_metadata on (repeatable); "
         "e.g. ../shared/bench/extraction/zyte-dev/html, or $NEWSDESK_BENCH_DATA/zyte-dev/html",
     )
+    parser.add_argument(
+        "--language-dir",
+        type=Path,
+        action="append",
+        default=[],
+        help="folder of pages on which to compare language detection with <html lang>",
+    )
     args = parser.parse_args(argv)
     if not args.truth.is_file():
         print(f"truth file not found: {args.truth}", file=sys.stderr)
@@ -169,20 +203,29 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, float] = {
         f"{field}_accuracy": round(accuracy(outcomes, field), 3) for field in FIELDS
     }
-    for html_dir in args.speed_dir:
+    for html_dir in [*args.speed_dir, *args.language_dir]:
         if not html_dir.is_dir():
             print(
-                f"speed: no such folder {html_dir} (the benchmark pages are not part of the "
+                f"no such folder {html_dir} (the benchmark pages are not part of the "
                 "repository; pass the folder that holds them)",
                 file=sys.stderr,
             )
             return 2
+    for html_dir in args.speed_dir:
         count, parse_us, meta_us = speed(html_dir)
         print(
             f"speed {html_dir}: {count} pages, parse {parse_us:.0f} µs/page, read_metadata "
             f"{meta_us:.0f} µs/page (CPU, best of 3, load average {os.getloadavg()[0]:.1f})"
         )
         figures[f"read_metadata_us_{html_dir.parent.name or html_dir.name}"] = round(meta_us)
+    if args.language_dir:
+        pages = [html for html_dir in args.language_dir for html in load_folder(html_dir)]
+        counts = language_agreement(pages)
+        print(
+            f"language detection on {len(pages)} pages: of {counts['declared']} with <html lang>, "
+            f"answered on {counts['answered']}, disagreed on {counts['disagree']}; of "
+            f"{counts['undeclared']} without, answered on {counts['detected']}"
+        )
     print(json.dumps(figures))
     return 0
 

@@ -88,11 +88,11 @@ def read_language(
         language = normalise_language(value)
         if language is not None:
             return language, "meta"
-    detected = detect_language(_text_sample(tree))
+    detected = detect_language(text_sample(tree))
     return (detected, "detected") if detected is not None else (None, None)
 
 
-def _text_sample(tree: LexborHTMLParser) -> str:
+def text_sample(tree: LexborHTMLParser) -> str:
     """The first blocks of running text: paragraphs first, then list items and cells."""
     nodes = tree.css(_TEXT_BLOCKS)[:_MAX_SAMPLE_BLOCKS]
     # Menus are lists; articles are paragraphs. Other blocks count only when <p> is scarce.
