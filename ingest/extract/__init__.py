@@ -23,8 +23,10 @@ def extract(html: str, url: str | None = None, *, limits: Limits = DEFAULT_LIMIT
     """Metadata and body blocks of one page; raises `ExtractionError` when that is impossible."""
     if not isinstance(html, str):
         raise ExtractionError(f"{url or 'page'}: expected str, got {type(html).__name__}")
-    bounded, warnings = bound_html(html.replace("\x00", ""), limits)
-    if not bounded.strip():
+    if "\x00" in html:  # NUL is never text; dropping it also makes "\x00\x00" an empty page
+        html = html.replace("\x00", "")
+    bounded, warnings = bound_html(html, limits)
+    if not bounded or bounded.isspace():
         raise ExtractionError(f"{url or 'page'}: empty document")
     try:
         tree = LexborHTMLParser(bounded)
