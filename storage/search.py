@@ -132,22 +132,34 @@ def search(con: duckdb.DuckDBPyConnection, query: str, *, limit: int = 10) -> li
     postings = " UNION ALL ".join(
         f"SELECT term, doc, tf FROM search_postings WHERE term = {t}" for t in terms
     )
-    rows = con.execute(
+    top = con.execute(
         f"""
         WITH corpus AS (SELECT count(*) AS n, avg(length) AS avgdl FROM search_docs WHERE live),
-             hits AS (SELECT p.term, p.doc, p.tf, d.length
-                      FROM ({postings}) p JOIN search_docs d ON d.doc = p.doc WHERE d.live),
-             df AS (SELECT term, count(*) AS df FROM hits GROUP BY term),
-             scored AS (
-                SELECT h.doc, sum(ln(1 + (c.n - df.df + 0.5) / (df.df + 0.5)) * h.tf * ($k1 + 1)
-                                  / (h.tf + $k1 * (1 - $b + $b * h.length / c.avgdl))) AS score
-                FROM hits h JOIN df USING (term) CROSS JOIN corpus c GROUP BY h.doc
-                ORDER BY score DESC, h.doc LIMIT $limit)
-        SELECT a.id, s.score, a.title, a.domain, a.published_at, a.url
-        FROM scored s JOIN search_docs d ON d.doc = s.doc
-        JOIN articles a ON a.id = d.id AND a.version = d.version
-        ORDER BY s.score DESC, a.id
+             hits AS (SELECT p.term, p.doc, p.tf, d.length,
+                             count(*) OVER (PARTITION BY p.term) AS df
+                      FROM ({postings}) p JOIN search_docs d ON d.doc = p.doc WHERE d.live)
+        SELECT h.doc, sum(ln(1 + (c.n - h.df + 0.5) / (h.df + 0.5)) * h.tf * ($k1 + 1)
+                          / (h.tf + $k1 * (1 - $b + $b * h.length / c.avgdl))) AS score
+        FROM hits h CROSS JOIN corpus c
+        GROUP BY h.doc ORDER BY score DESC, h.doc LIMIT $limit
         """,
         {"k1": K1, "b": B, "limit": limit},
     ).fetchall()
-    return [SearchHit(*row) for row in rows]
+    return _hits(con, top)
+
+
+def _hits(con: duckdb.DuckDBPyConnection, top: list[tuple[int, float]]) -> list[SearchHit]:
+    """The articles of the top documents, in score order (a second, small query)."""
+    if not top:
+        return []
+    docs = ", ".join(str(int(doc)) for doc, _ in top)
+    rows = con.execute(
+        f"""
+        SELECT d.doc, a.id, a.title, a.domain, a.published_at, a.url
+        FROM search_docs d JOIN articles a ON a.id = d.id AND a.version = d.version
+        WHERE d.doc IN ({docs})
+        """
+    ).fetchall()
+    by_doc = {row[0]: row[1:] for row in rows}
+    hits = [SearchHit(by_doc[doc][0], score, *by_doc[doc][1:]) for doc, score in top]
+    return sorted(hits, key=lambda h: (-h.score, h.id))
