@@ -1,7 +1,8 @@
 """Appending articles: one Arrow batch per call, classified as new, unchanged or changed.
 
 A changed text becomes a new version row and closes the previous one; an unchanged text only
-moves its last-seen time; nothing is ever overwritten.
+moves its last-seen time; nothing is ever overwritten. New versions get their duplicate marks
+(storage/dedup.py) and search postings (storage/search.py) in the same transaction.
 """
 
 from __future__ import annotations
