@@ -217,12 +217,11 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
             continue
         if pieces or w.chrome_chars:
             w.flush(parent[1], parent[2])
-        span = Span(tag_id, len(blocks))
-        spans.append(span)
-        if child is None:
-            span.end = span.start
+        if child is None:  # an empty block holds no text: no span needed
             node = node.next
             continue
+        span = Span(tag_id, len(blocks))
+        spans.append(span)
         stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
         node = child
     return w.walk
