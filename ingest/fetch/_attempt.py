@@ -56,8 +56,10 @@ def from_exception(exc: BaseException, url: str) -> Attempt:
         return failed(Outcome.BLOCKED_ADDRESS, url, reason)
     if isinstance(exc, BodyTooLarge):
         return failed(Outcome.TOO_LARGE, url, reason)
-    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+    if isinstance(exc, httpx.TimeoutException):
         return failed(Outcome.TIMEOUT, url, f"timed out ({type(exc).__name__}: {reason})")
+    if isinstance(exc, TimeoutError):  # asyncio.timeout around the whole request
+        return failed(Outcome.TIMEOUT, url, "timed out: the request took longer than allowed")
     if isinstance(exc, zlib.error):
         return failed(Outcome.CONNECTION_ERROR, url, f"corrupt compressed body: {reason}")
     if isinstance(exc, httpx.TransportError | OSError):

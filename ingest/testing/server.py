@@ -416,6 +416,7 @@ class _Faults:
             "reset": self.reset,
             "short-body": self.short_body,
             "hangup": self.hangup,
+            "drip": self.drip,
             "redirect": self.redirect,
             "loop": self.loop,
             "redirect-to": self.redirect_to,
@@ -486,6 +487,18 @@ class _Faults:
         await writer.drain()
         writer.close()
         return False
+
+    async def drip(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
+        """/_fault/drip?interval=<s>: a body that never ends, one byte per interval."""
+        interval = float(request.query.get("interval", "0.1"))
+        writer.write(head_bytes(200, [("Content-Type", HTML)], None))
+        try:
+            while True:
+                writer.write(b".")
+                await writer.drain()
+                await asyncio.sleep(interval)
+        except ConnectionError:
+            return False
 
     async def hangup(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
         """/_fault/hangup: close the connection without answering."""

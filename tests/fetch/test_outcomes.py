@@ -107,6 +107,15 @@ async def test_slow_server_times_out(local_server: LocalServer, make_settings, f
     assert result.outcome is Outcome.TIMEOUT and "timed out" in str(result.error)
 
 
+async def test_endless_slow_body_hits_the_request_time_limit(
+    local_server: LocalServer, make_settings
+):
+    timeouts = Timeouts(read_s=0.5, request_s=0.6)
+    settings = make_settings(retries=ONE_TRY, timeouts=timeouts)
+    result = await fetch_one(settings, local_server.url("/_fault/drip?interval=0.05"))
+    assert result.outcome is Outcome.TIMEOUT and "longer than allowed" in str(result.error)
+
+
 async def test_timeouts_are_retried_and_counted(local_server: LocalServer, make_settings):
     result = await fetch_one(make_settings(), local_server.url("/_fault/slow-headers?delay=2"))
     assert (result.outcome, result.attempts) == (Outcome.TIMEOUT, 3)
