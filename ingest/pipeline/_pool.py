@@ -62,7 +62,10 @@ class PageWorkers:
     async def run(self, fn: Callable[[T], R], job: T) -> R:
         if self._executor is None:
             return fn(job)
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, job)
+        # `submit` can wait tens of milliseconds for the pool's own lock and pipe: never on the
+        # event loop's thread, where every fetch would wait with it.
+        submitted = await asyncio.to_thread(self._executor.submit, fn, job)
+        return await asyncio.wrap_future(submitted)
 
     def map(self, fn: Callable[[T], R], jobs: Iterable[T]) -> Iterator[R]:
         """Results in job order (synchronous; for re-parsing stored pages)."""

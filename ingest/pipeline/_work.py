@@ -74,3 +74,8 @@ def work(job: PageJob) -> PageResult:
     except Exception as exc:  # an extractor bug costs this page, not the batch
         return PageResult(None, EXTRACTION_ERROR, f"internal error: {exc!r}", links, stored)
     return PageResult(article, None, None, links, stored)
+
+
+def work_all(jobs: list[PageJob]) -> list[PageResult]:
+    """`work` on a few pages at once: one hand-over to the process for all of them."""
+    return [work(job) for job in jobs]

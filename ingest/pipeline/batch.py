@@ -17,7 +17,7 @@ from ingest.discover import LinkFollowPolicy
 from ingest.fetch import Fetcher, FetchRequest, FetchResult
 from ingest.pipeline._collect import Collected, record
 from ingest.pipeline._pool import PageWorkers
-from ingest.pipeline._work import EXTRACTION_ERROR, PageJob, PageResult, work
+from ingest.pipeline._work import EXTRACTION_ERROR, PageJob, PageResult, work_all
 from ingest.pipeline.report import BatchReport
 from ingest.pipeline.settings import Progress, ScrapeSettings
 from storage.articles import append_articles_in_transaction
@@ -63,11 +63,42 @@ def _job(
     )
 
 
-async def _extracted(future: asyncio.Future[PageResult], url: str) -> PageResult:
-    try:
-        return await future
-    except Exception as exc:  # a crashed worker process costs its pages, not the run
-        return PageResult(None, EXTRACTION_ERROR, f"{url}: extraction failed: {exc!r}", (), None)
+_CHUNK = 8  # pages per hand-over to an extraction process: fewer wake-ups of the loop's thread
+
+
+class _Extraction:
+    """Hands fetched pages to the extraction processes in small chunks, as they arrive."""
+
+    def __init__(self, workers: PageWorkers) -> None:
+        self.workers = workers
+        self.waiting: list[tuple[FrontierItem, FetchResult, str, PageJob]] = []
+        self.chunks: list[
+            tuple[list[tuple[FrontierItem, FetchResult, str]], asyncio.Future[list[PageResult]]]
+        ] = []
+
+    def add(self, item: FrontierItem, result: FetchResult, fetch_id: str, job: PageJob) -> None:
+        self.waiting.append((item, result, fetch_id, job))
+        if len(self.waiting) >= _CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.waiting:
+            jobs = [w[3] for w in self.waiting]
+            future = asyncio.ensure_future(self.workers.run(work_all, jobs))
+            self.chunks.append(([w[:3] for w in self.waiting], future))
+            self.waiting = []
+
+    async def results(self) -> list[tuple[FrontierItem, FetchResult, str, PageResult]]:
+        self.flush()
+        done = []
+        for pages, future in self.chunks:
+            try:
+                results = await future
+            except Exception as exc:  # a crashed worker process costs its pages, not the run
+                error = f"extraction failed: {exc!r}"
+                results = [PageResult(None, EXTRACTION_ERROR, error, (), None) for _ in pages]
+            done.extend((*page, result) for page, result in zip(pages, results, strict=True))
+        return done
 
 
 async def gather(
@@ -82,20 +113,19 @@ async def gather(
     """Fetch the batch (conditionally) and extract its pages; nothing is written yet."""
     got = Collected(now=datetime.now(UTC))
     by_url = {item.url: item for item in items}
-    workers = PageWorkers(settings.extract_workers)
-    pending: list[tuple[FrontierItem, FetchResult, str, asyncio.Future[PageResult]]] = []
+    extraction = _Extraction(PageWorkers(settings.extract_workers))
     requests = (FetchRequest(i.url, etag=i.etag, last_modified=i.last_modified) for i in items)
     async for result in fetcher.fetch_many(requests):
         item, fetch_id = by_url[result.requested_url], uuid.uuid4().hex
         if result.ok and result.text is not None:
-            job = _job(item, result, fetch_id, settings, follow_links)
-            pending.append((item, result, fetch_id, asyncio.ensure_future(workers.run(work, job))))
+            extraction.add(
+                item, result, fetch_id, _job(item, result, fetch_id, settings, follow_links)
+            )
         else:
             record(got, item, result, None, run_id=run_id, settings=settings, fetch_id=fetch_id)
         if on_progress:
             on_progress(Progress(fetched=1))
-    for item, result, fetch_id, future in pending:
-        page = await _extracted(future, item.url)
+    for item, result, fetch_id, page in await extraction.results():
         record(got, item, result, page, run_id=run_id, settings=settings, fetch_id=fetch_id)
     return got
 
