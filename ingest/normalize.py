@@ -53,9 +53,7 @@ def to_article(
     try:
         text = record_text(extracted, layout)
     except RecordFormatError as exc:
-        raise NormalizeError(
-            f"{final_url}: the page has neither a headline nor body text"
-        ) from exc
+        raise NormalizeError(f"{final_url}: the page has neither a headline nor body text") from exc
     try:
         canonical = identity_url(extracted, final_url)
     except InvalidURL as exc:
