@@ -135,11 +135,10 @@ class _Walker:
         counted as such and it is skipped."""
         if tag_id in _NEVER_CHROME:
             return False
-        text = node.text(deep=True)
-        size = len("".join(text.split()))
+        size = len(node.text(deep=True, strip=True))  # stripped per text node, in C
         if tag_id not in _CHROME_TAGS:
             limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
-            if size >= limit or len(text) * 2 >= self.page_chars:
+            if size >= limit or size * 2 >= self.page_chars:
                 return False
         self.chrome_chars += size
         return True
@@ -147,7 +146,7 @@ class _Walker:
 
 def walk(root: LexborNode, limits: Limits) -> Walk:
     """Blocks and spans of `root`, by an explicit-stack depth-first walk (no recursion)."""
-    w = _Walker(limits, len(root.text(deep=True)))
+    w = _Walker(limits, len(root.text(deep=True, strip=True)))
     spans = w.walk.spans
     blocks = w.walk.blocks
     pieces = w.pieces
