@@ -116,15 +116,13 @@ class _Batches:
             writing, self.writing, self.in_write = self.writing, None, []
             self.report.pages = self.report.pages + await writing
 
-    async def run(self) -> StopReason:
+    async def run(self, deadline: float | None) -> StopReason:
         try:
-            return await self._loop()
+            return await self._loop(deadline)
         finally:
             await self._finish_write()
 
-    async def _loop(self) -> StopReason:
-        budget = self.settings.time_budget_s
-        deadline = time.monotonic() + budget if budget is not None else None
+    async def _loop(self, deadline: float | None) -> StopReason:
         while True:
             if deadline is not None and time.monotonic() >= deadline:
                 return "time_budget"
@@ -188,12 +186,15 @@ async def scrape(
     params: dict[str, object] = {"sources": sources.model_dump(), "limits": limits.model_dump()}
     await asyncio.to_thread(_record_start, wh, report.run_id, params)
     started, status = time.monotonic(), "failed"
+    budget = settings.time_budget_s  # discovery counts against it too
+    deadline = started + budget if budget is not None else None
     try:
         async with Fetcher(settings.fetch) as fetcher:
             report.discovery = await discover_task(
                 plan, fetcher, wh, report.run_id, settings.max_sitemaps
             )
-            report.stopped = await _Batches(report, fetcher, wh, settings, plan.follow_links).run()
+            batches = _Batches(report, fetcher, wh, settings, plan.follow_links)
+            report.stopped = await batches.run(deadline)
         status = "completed"
     finally:
         report.elapsed_s = time.monotonic() - started

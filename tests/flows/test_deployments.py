@@ -7,6 +7,7 @@ whatever happens; the Prefect home, logs and warehouse live in the test's tempor
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -17,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +33,7 @@ PREFECT = [sys.executable, "-m", "prefect"]
 POOL = "newsdesk-process"
 DEPLOYMENTS = ("scrape/feeds", "scrape/nightly-sitemaps", "backfill/seeds", "reparse/reparse")
 STARTUP_S = 240.0
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
 
 
 def _free_port() -> int:
@@ -40,7 +43,12 @@ def _free_port() -> int:
 
 
 def _environment(home: Path, api_url: str, warehouse: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "NEWSDESK_"))}
+    # No proxy either: Prefect's clients would otherwise send loopback API calls through it.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PREFECT_", "NEWSDESK_")) and not k.lower().endswith("_proxy")
+    }
     env.update(
         PREFECT_HOME=str(home),
         PREFECT_API_URL=api_url,
@@ -53,6 +61,7 @@ def _environment(home: Path, api_url: str, warehouse: Path) -> dict[str, str]:
         PREFECT_WORKER_QUERY_SECONDS="2",
         # A run that somehow got the default parameters still writes into the temporary folder.
         NEWSDESK_WAREHOUSE=str(warehouse),
+        NO_PROXY="127.0.0.1,localhost",
         PWD=str(REPO),  # `{{ $PWD }}` in prefect.yaml is read from here, not from cwd
     )
     return env
@@ -114,7 +123,7 @@ def _wait_healthy(api_url: str, proc: subprocess.Popen[bytes], log: Path) -> Non
         if proc.poll() is not None:
             pytest.fail(f"prefect server exited with {proc.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{api_url}/health", timeout=5) as answer:
+            with DIRECT.open(f"{api_url}/health", timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -136,6 +145,16 @@ def _prefect(args: list[str], env: dict[str, str], timeout: float = 300) -> str:
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"prefect {' '.join(args)} failed:\n{output}"
     return done.stdout
+
+
+async def _deployments(api_url: str) -> dict[str, Any]:
+    """The deployments as the server holds them, read with Prefect's client in this process."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        async with get_client() as client:
+            return {name: await client.read_deployment_by_name(name) for name in DEPLOYMENTS}
 
 
 @pytest.fixture
@@ -169,11 +188,14 @@ def test_deploy_all_and_run_the_feed_deployment_on_a_worker(
         deployed = _prefect(["--no-prompt", "deploy", "--all"], prefect_env)
         for name in DEPLOYMENTS:
             assert name in deployed, deployed
-        for name, cron in (("scrape/feeds", "*/15 * * * *"), ("scrape/nightly-sitemaps", None)):
-            shown = json.loads(_prefect(["deployment", "inspect", name, "-o", "json"], prefect_env))
-            assert shown["global_concurrency_limit"]["limit"] == 1, shown
-            assert shown["work_pool_name"] == POOL and shown["schedules"][0]["active"], shown
-            assert cron is None or shown["schedules"][0]["schedule"]["cron"] == cron, shown
+        shown = asyncio.run(_deployments(prefect_env["PREFECT_API_URL"]))
+        assert {
+            name: d.global_concurrency_limit.limit for name, d in shown.items()
+        } == dict.fromkeys(DEPLOYMENTS, 1)
+        assert {d.work_pool_name for d in shown.values()} == {POOL}
+        feeds, nightly = shown["scrape/feeds"].schedules, shown["scrape/nightly-sitemaps"].schedules
+        assert feeds[0].schedule.cron == "*/15 * * * *" and feeds[0].active
+        assert nightly[0].schedule.cron == "30 2 * * *" and nightly[0].active
         params = {
             "sources": {"feeds": list(demo_site.feeds)},
             "limits": {"batch_size": 4, "concurrency": 8},

@@ -125,6 +125,25 @@ def test_max_pages_stops_the_run_and_each_batch_is_one_task(
     assert pending[0][0] > 0  # the rest waits for the next run
 
 
+def test_a_used_up_time_budget_leaves_the_frontier_for_the_next_run(
+    demo_site: DemoSite, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "budget.duckdb"
+    summary = asyncio.run(
+        scrape(
+            sources=SourceParams(feeds=list(demo_site.feeds)),
+            limits=LimitParams(time_budget_s=0.001),  # spent by discovery already
+            warehouse=str(warehouse),
+            allow_private_addresses=True,
+            forbidden_networks=LOOPBACK_ONLY,
+        )
+    )
+    assert summary["stopped"] == "time_budget" and summary["fetched"] == 0
+    assert summary["discovered"] > 0
+    pending = _sql(warehouse, "SELECT count(*) FROM frontier WHERE state = 'pending'")
+    assert pending == [(summary["discovered"],)]
+
+
 def test_a_misspelt_parameter_fails_before_anything_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
