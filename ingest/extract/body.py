@@ -30,6 +30,8 @@ _LISTS = _tag_ids("ul ol dl")
 _NEVER_CLUSTER = _tag_ids("html body")
 # The container is the smallest element holding this share of the best total.
 _NARROW = 0.9
+# A container worth less than this (in characters of prose) is not an article.
+_MIN_ARTICLE = 200
 _INVISIBLE = "script, style, noscript, template, svg"
 # Weight of a chrome or navigation character against an article character.
 _CHROME_WEIGHT = 1.0
@@ -46,8 +48,15 @@ def body_blocks(
     for node in root.css(_INVISIBLE):  # so that element text lengths count visible text only
         node.decompose()
     found = walk(root, limits)
+    own_links = [b.link_chars for b in found.blocks]
     _mark_link_clusters(found)
     chosen = _choose(found)
+    if chosen is None or _gain(found, chosen) < _MIN_ARTICLE:
+        # Nothing article-sized outside the teaser lists: a section or home page, whose
+        # teasers are its content after all.
+        for block, links in zip(found.blocks, own_links, strict=True):
+            block.link_chars = links
+        chosen = _choose(found)
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
         kept = _kept(found.blocks) or [b for b in found.blocks if b.text]
     else:
@@ -112,6 +121,10 @@ def _orphan_prose(blocks: list[RawBlock]) -> list[int]:
         out.append(0 if after_headline or _value(block) <= 0 else 1)
         after_headline = block.kind == "heading" and _linky(block)
     return out
+
+
+def _gain(found: Walk, span: Span) -> float:
+    return sum(_value(b) for b in found.blocks[span.start : span.end])
 
 
 def _choose(found: Walk) -> Span | None:
