@@ -138,3 +138,11 @@ def test_nested_paragraphs_in_list_items_and_quotes_keep_the_outer_kind() -> Non
 def test_markup_shown_as_text_is_not_prose() -> None:
     html = page(f'<div>&lt;img src="pixel.gif"&gt;</div><article><p>{PROSE}</p></article>')
     assert texts(html) == [PROSE]
+
+
+def test_a_page_made_only_of_teasers_keeps_them() -> None:
+    teasers = "".join(
+        f'<div><h3><a href="/t/{i}">Teaser headline number {i}</a></h3><p>{PROSE} {i}</p></div>'
+        for i in range(5)
+    )
+    assert texts(page(f"<section>{teasers}</section>")) == [f"{PROSE} {i}" for i in range(5)]
