@@ -243,7 +243,8 @@ def report(
             f"(+ {core['discovery_s']:.1f} s discovering {core['frontier_new']:.0f} URLs) -> "
             f"{_rate(core):.0f} pages/s = {_rate(core) / bound:.2f}x bound "
             f"({core['fetched'] / core['wall_s']:.0f} pages/s counting discovery), "
-            f"peak RSS {core['peak_rss_mb']:.0f} MB"
+            f"peak RSS {core['peak_rss_mb']:.0f} MB; extraction processes started "
+            f"beforehand in {core['warm_up_s']:.1f} s"
         )
     main = cores[main_workers]
     e2e = _rate(main)

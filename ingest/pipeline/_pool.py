@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -31,6 +32,14 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
             _pools[workers] = pool
         return pool
+
+
+def _forget(workers: int, pool: Executor) -> None:
+    """Drop a pool whose process died, so the next batch starts a fresh one."""
+    with _lock:
+        if _pools.get(workers) is pool:
+            del _pools[workers]
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def shutdown_pools() -> None:
@@ -64,8 +73,12 @@ class PageWorkers:
             return fn(job)
         # `submit` can wait tens of milliseconds for the pool's own lock and pipe: never on the
         # event loop's thread, where every fetch would wait with it.
-        submitted = await asyncio.to_thread(self._executor.submit, fn, job)
-        return await asyncio.wrap_future(submitted)
+        try:
+            submitted = await asyncio.to_thread(self._executor.submit, fn, job)
+            return await asyncio.wrap_future(submitted)
+        except BrokenProcessPool:
+            _forget(self.workers, self._executor)
+            raise
 
     def map(self, fn: Callable[[T], R], jobs: Iterable[T]) -> Iterator[R]:
         """Results in job order (synchronous; for re-parsing stored pages)."""
