@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -52,21 +53,28 @@ def _follow(demo_site: DemoSite) -> FollowLinks:
     return FollowLinks(max_depth=2, include=[f"^{re.escape(u)}$" for u in sections + unlisted])
 
 
-def _run(demo_site: DemoSite, warehouse: Path, **limits: object) -> dict[str, object]:
+def _scrape(sources: SourceParams, warehouse: Path, limits: LimitParams, **more: Any) -> Any:
+    """The flow on loopback only: what a test changes is the sources and the limits."""
     return asyncio.run(
         scrape(
-            sources=SourceParams(
-                feeds=list(demo_site.feeds),
-                robots_sitemaps=[demo_site.base_url],
-                urls=list(demo_site.front_pages),
-                follow_links=_follow(demo_site),
-            ),
-            limits=LimitParams(**limits),
+            sources=sources,
+            limits=limits,
             warehouse=str(warehouse),
             allow_private_addresses=True,
             forbidden_networks=LOOPBACK_ONLY,
+            **more,
         )
     )
+
+
+def _run(demo_site: DemoSite, warehouse: Path, **limits: Any) -> dict[str, Any]:
+    everything = SourceParams(
+        feeds=list(demo_site.feeds),
+        robots_sitemaps=[demo_site.base_url],
+        urls=list(demo_site.front_pages),
+        follow_links=_follow(demo_site),
+    )
+    return _scrape(everything, warehouse, LimitParams(**limits))
 
 
 def test_scrape_flow_stores_the_site_and_publishes_its_summary(
@@ -106,16 +114,11 @@ def test_max_pages_stops_the_run_and_each_batch_is_one_task(
     demo_site: DemoSite, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "limited.duckdb"
-    state = asyncio.run(
-        scrape(
-            sources=SourceParams(feeds=list(demo_site.feeds)),
-            limits=LimitParams(batch_size=3, max_pages=7),
-            warehouse=str(warehouse),
-            allow_private_addresses=True,
-            forbidden_networks=LOOPBACK_ONLY,
-            return_state=True,
-        )
+    feeds, limits = (
+        SourceParams(feeds=list(demo_site.feeds)),
+        LimitParams(batch_size=3, max_pages=7),
     )
+    state = _scrape(feeds, warehouse, limits, return_state=True)
     summary = state.result()
     assert summary["fetched"] == 7 and summary["stopped"] == "max_pages"
     names = asyncio.run(_task_run_names(state.state_details.flow_run_id))
@@ -129,15 +132,8 @@ def test_a_used_up_time_budget_leaves_the_frontier_for_the_next_run(
     demo_site: DemoSite, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "budget.duckdb"
-    summary = asyncio.run(
-        scrape(
-            sources=SourceParams(feeds=list(demo_site.feeds)),
-            limits=LimitParams(time_budget_s=0.001),  # spent by discovery already
-            warehouse=str(warehouse),
-            allow_private_addresses=True,
-            forbidden_networks=LOOPBACK_ONLY,
-        )
-    )
+    feeds = SourceParams(feeds=list(demo_site.feeds))
+    summary = _scrape(feeds, warehouse, LimitParams(time_budget_s=0.001))  # spent by discovery
     assert summary["stopped"] == "time_budget" and summary["fetched"] == 0
     assert summary["discovered"] > 0
     pending = _sql(warehouse, "SELECT count(*) FROM frontier WHERE state = 'pending'")
