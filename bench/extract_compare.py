@@ -69,14 +69,23 @@ def load_evaluator(data: Path) -> ModuleType:
     return module
 
 
-def run(extractor: Extractor, pages: dict[str, str]) -> tuple[dict[str, str], float]:
-    """Predictions and CPU seconds; warm-up calls on a few pages keep one-time costs (imports,
-    lazily loaded models such as a language identifier) out of the timing."""
+def run(
+    extractors: dict[str, Extractor], pages: dict[str, str]
+) -> dict[str, tuple[dict[str, str], float]]:
+    """Predictions and CPU seconds per extractor. The extractors take turns page by page, so
+    a change in machine load during the run weighs on all of them alike; warm-up calls on a
+    few pages keep one-time costs (imports, lazily loaded models) out of the timing."""
     for html in list(pages.values())[:_WARM_UP_PAGES]:
-        extractor(html)
-    started = time.process_time()
-    predictions = {key: extractor(html) for key, html in pages.items()}
-    return predictions, time.process_time() - started
+        for extractor in extractors.values():
+            extractor(html)
+    predictions: dict[str, dict[str, str]] = {name: {} for name in extractors}
+    seconds = dict.fromkeys(extractors, 0.0)
+    for key, html in pages.items():
+        for name, extractor in extractors.items():
+            started = time.process_time()
+            predictions[name][key] = extractor(html)
+            seconds[name] += time.process_time() - started
+    return {name: (predictions[name], seconds[name]) for name in extractors}
 
 
 def print_worst(name: str, metrics: dict, count: int) -> None:
@@ -106,21 +115,19 @@ def main(argv: list[str] | None = None) -> int:
     truths = {s: evaluator.load_texts(data / s / "ground-truth.json") for s in SETS}
     summary: dict[str, float] = {}
     report: dict[str, dict] = {}
-    rates: dict[str, float] = {}
+    seconds = dict.fromkeys(names, 0.0)
     print(
         f"{'extractor':<17} {'set':<12} {'F1':>6} {'prec':>6} {'recall':>6} {'empty':>5} "
         f"{'docF1':>6} {'docs/s':>7}"
     )
-    for name in names:
-        seconds_all, docs_all = 0.0, 0
-        for s in SETS:
-            predictions, seconds = run(EXTRACTORS[name], pages[s])
-            seconds_all += seconds
-            docs_all += len(predictions)
+    for s in SETS:
+        results = run({name: EXTRACTORS[name] for name in names}, pages[s])
+        for name, (predictions, spent) in results.items():
+            seconds[name] += spent
             m = evaluator.evaluate(truths[s], predictions, n_bootstrap=1)
             print(
                 f"{name:<17} {s:<12} {m['f1']:6.3f} {m['precision']:6.3f} {m['recall']:6.3f} "
-                f"{m['n_empty_pred']:5d} {m['mean_doc_f1']:6.3f} {len(predictions) / seconds:7.0f}"
+                f"{m['n_empty_pred']:5d} {m['mean_doc_f1']:6.3f} {len(predictions) / spent:7.0f}"
             )
             key = s.replace("-", "_")
             summary[f"{name}_{key}_f1"] = round(m["f1"], 4)
@@ -130,8 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                 summary[f"{key}_empty"] = m["n_empty_pred"]
                 report[s] = m["per_doc"]
                 print_worst(s, m, args.worst)
-        rates[name] = docs_all / seconds_all
-        summary[f"{name}_docs_per_s"] = round(rates[name], 1)
+    docs = sum(len(pages[s]) for s in SETS)
+    rates = {name: docs / spent for name, spent in seconds.items()}
+    for name, rate in rates.items():
+        summary[f"{name}_docs_per_s"] = round(rate, 1)
     if "newsdesk" in rates and "trafilatura" in rates:
         summary["speedup_vs_trafilatura"] = round(rates["newsdesk"] / rates["trafilatura"], 2)
     if args.report:
