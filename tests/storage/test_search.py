@@ -104,3 +104,11 @@ def test_rows_from_before_the_index_are_indexed_later(tmp_path: Path) -> None:
     assert ids(search(raw, "harbour")) == ["a"]
     assert index_missing(raw) == 0
     raw.close()
+
+
+def test_an_index_from_a_different_hash_function_is_refused(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("UPDATE search_meta SET probe = probe + 1")
+    with pytest.raises(SearchError, match="hash\\(\\) differs"):
+        search(con, "harbour")
