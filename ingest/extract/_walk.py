@@ -48,6 +48,7 @@ _KIND_NAMES: dict[str, BlockKind] = {
 }  # fmt: skip
 _KIND = {next(iter(_tag_ids(name))): kind for name, kind in _KIND_NAMES.items()}
 _CELL = _tag_ids("td th")
+_TOP = _tag_ids("html body")
 _LINK = next(iter(_tag_ids("a")))
 _BR = next(iter(_tag_ids("br")))
 _HR = next(iter(_tag_ids("hr")))
@@ -130,6 +131,13 @@ class _Walker:
         self.link_chars = 0
         self.chrome_chars = 0
 
+    def text(self, value: str, link: bool, block_tag: int) -> None:
+        if block_tag in _TOP and value[:1] == "<" and value.rstrip()[-1:] == ">":
+            return  # stray markup shown as text (an unparsed <noscript>): not prose
+        self.pieces.append(value)
+        if link:
+            self.link_chars += len(value.strip())
+
     def chrome(self, node: LexborNode, tag_id: int, verdict: int) -> bool:
         """Whether a chrome-tagged or chrome-named element is chrome; if so its text is
         counted as such and it is skipped."""
@@ -175,13 +183,7 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                 if pieces:
                     pieces.append(" ")
             else:
-                value = node.text_content or ""
-                if value[:1] == "<" and value.rstrip()[-1:] == ">":
-                    node = node.next  # markup shown as text (an unparsed <noscript>): not prose
-                    continue
-                pieces.append(value)
-                if parent[4]:
-                    w.link_chars += len(value.strip())
+                w.text(node.text_content or "", parent[4], parent[2])
             node = node.next
             continue
         if tag_id in _SKIP:
@@ -204,10 +206,8 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
             if tag_id in _CELL:
                 pieces.append(CELL_MARK)
             if child is not None and child.tag_id == 2 and child.next is None:
-                value = child.text_content or ""  # a leaf like <a>text</a>: no need to descend
-                pieces.append(value)
-                if link:
-                    w.link_chars += len(value.strip())
+                # a leaf like <a>text</a>: not descended
+                w.text(child.text_content or "", link, parent[2])
             elif child is not None:
                 stack.append((node, parent[1], parent[2], None, link))
                 node = child

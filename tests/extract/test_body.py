@@ -135,9 +135,12 @@ def test_nested_paragraphs_in_list_items_and_quotes_keep_the_outer_kind() -> Non
     ]
 
 
-def test_markup_shown_as_text_is_not_prose() -> None:
-    html = page(f'<div>&lt;img src="pixel.gif"&gt;</div><article><p>{PROSE}</p></article>')
-    assert texts(html) == [PROSE]
+def test_stray_markup_shown_as_text_is_dropped_but_code_samples_stay() -> None:
+    pixel = '&lt;img src="https://pixel.example/track?id=1234567890&amp;page=a" width="1"&gt;'
+    html = page(
+        f"{pixel}<p>{PROSE}</p><pre>&lt;script src=\"app.js\"&gt;&lt;/script&gt;</pre>"
+    )
+    assert texts(html) == [PROSE, '<script src="app.js"></script>']
 
 
 def test_a_page_made_only_of_teasers_keeps_them() -> None:
