@@ -137,9 +137,7 @@ def test_nested_paragraphs_in_list_items_and_quotes_keep_the_outer_kind() -> Non
 
 def test_stray_markup_shown_as_text_is_dropped_but_code_samples_stay() -> None:
     pixel = '&lt;img src="https://pixel.example/track?id=1234567890&amp;page=a" width="1"&gt;'
-    html = page(
-        f"{pixel}<p>{PROSE}</p><pre>&lt;script src=\"app.js\"&gt;&lt;/script&gt;</pre>"
-    )
+    html = page(f'{pixel}<p>{PROSE}</p><pre>&lt;script src="app.js"&gt;&lt;/script&gt;</pre>')
     assert texts(html) == [PROSE, '<script src="app.js"></script>']
 
 
