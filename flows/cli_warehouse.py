@@ -13,7 +13,7 @@ import typer
 from flows._console import OutputFormat, State, console, fail, print_rows
 from storage.errors import WarehouseError
 from storage.parquet import export_parquet as write_parquet
-from storage.search import compact_index, index_missing
+from storage.search import compact_index, index_missing, rebuild_index
 from storage.search import search as run_search
 from storage.warehouse import Warehouse
 
@@ -49,11 +49,15 @@ def export_parquet(
         console.print(f"{table}: {rows:,} rows → {directory / table}")
 
 
-def compact() -> None:
+def compact(
+    reindex: Annotated[
+        bool, typer.Option(help="Rebuild the search index from scratch (after a DuckDB upgrade).")
+    ] = False,
+) -> None:
     """Index articles stored before the search index existed, and re-sort the index."""
     try:
         with Warehouse(State.warehouse).connection() as con:
-            added = index_missing(con)
+            added = rebuild_index(con) if reindex else index_missing(con)
             compact_index(con)
             con.execute("CHECKPOINT")
     except WarehouseError as exc:

@@ -71,15 +71,23 @@ def index_staged(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE temp._docs")
 
 
-def index_missing(con: duckdb.DuckDBPyConnection) -> int:
-    """Index current versions that are not indexed yet (files from before the index existed)."""
+def index_missing(con: duckdb.DuckDBPyConnection, *, chunk: int = 50_000) -> int:
+    """Index current versions that are not indexed yet, `chunk` at a time (bounded memory)."""
+    total = 0
+    while added := _index_missing_chunk(con, chunk):
+        total += added
+    return total
+
+
+def _index_missing_chunk(con: duckdb.DuckDBPyConnection, chunk: int) -> int:
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _stage AS
         SELECT row_number() OVER () AS ord, a.id, a.title, a.text, a.content_hash,
                a.version - 1 AS prev_version, '' AS prev_hash
         FROM articles a ANTI JOIN search_docs d ON d.id = a.id AND d.version = a.version
         WHERE a.valid_to IS NULL
+        LIMIT {int(chunk)}
         """
     )
     try:
@@ -90,6 +98,14 @@ def index_missing(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("DROP TABLE IF EXISTS temp._tokens")
         con.execute("DROP TABLE IF EXISTS temp._stage")
     return int(count[0]) if count else 0
+
+
+def rebuild_index(con: duckdb.DuckDBPyConnection) -> int:
+    """Drop the whole index and index every current version again (after a DuckDB upgrade)."""
+    con.execute("DELETE FROM search_postings")
+    con.execute("DELETE FROM search_docs")
+    con.execute("UPDATE search_meta SET probe = hash('newsdesk')")
+    return index_missing(con)
 
 
 def compact_index(con: duckdb.DuckDBPyConnection) -> None:

@@ -12,7 +12,7 @@ import pytest
 from ingest.article import Article
 from storage.articles import append_articles
 from storage.migrations import migrate
-from storage.search import SearchError, compact_index, index_missing, search
+from storage.search import SearchError, compact_index, index_missing, rebuild_index, search
 from storage.warehouse import Warehouse
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -112,3 +112,12 @@ def test_an_index_from_a_different_hash_function_is_refused(
     con.execute("UPDATE search_meta SET probe = probe + 1")
     with pytest.raises(SearchError, match="hash\\(\\) differs"):
         search(con, "harbour")
+    assert rebuild_index(con) == len(DOCS)
+    assert ids(search(con, "harbour strike")) == ["a", "b", "c"]
+
+
+def test_missing_rows_are_indexed_in_chunks(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM search_postings")
+    con.execute("DELETE FROM search_docs")
+    assert index_missing(con, chunk=3) == len(DOCS)
+    assert ids(search(con, "harbour strike")) == ["a", "b", "c"]
