@@ -27,6 +27,8 @@ _CHROME = frozenset(
     modal popup overlay lightbox dialog tooltip skip skiplink
     sronly visuallyhidden screenreader meta
     tags tagged keywords topics
+    commentlist commentform sharedaddy sharebuttons sharetools socialshare sociallinks
+    socialicons relatedarticles relatedstories relatedlinks adbox adcontainer adwrapper
     """.split()
 )
 # Tokens that mark the main text container even when a chrome word is present too
@@ -35,7 +37,8 @@ _CORE = frozenset("body content text story article entry post main prose richtex
 # Chrome words that win over core words: a comment body is still a comment.
 _ALWAYS = frozenset(
     """comment comments disqus outbrain taboola newsletter cookie consent gdpr share sharing
-    social related recommended recommendations breadcrumb breadcrumbs""".split()
+    social related recommended recommendations breadcrumb breadcrumbs commentlist commentform
+    sharedaddy socialshare""".split()
 )
 _ROLES = frozenset(
     "navigation banner contentinfo complementary search dialog alertdialog menu menubar "

@@ -1,0 +1,40 @@
+"""Which class names, ids and attributes mark page chrome (a pure function, no page needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.extract._boiler import element_verdict
+
+HIDDEN, NOTHING, WEAK, CHROME = -1, 0, 1, 2
+
+
+@pytest.mark.parametrize(
+    ("attrs", "verdict"),
+    [
+        ({"class": "share-buttons"}, CHROME),
+        ({"class": "c-social__bar"}, CHROME),
+        ({"class": "relatedPosts"}, CHROME),
+        ({"class": "most-read"}, CHROME),
+        ({"class": "commentlist"}, CHROME),
+        ({"id": "comments", "class": "comments-area"}, CHROME),
+        ({"class": "cookie-banner"}, CHROME),
+        ({"class": "ad-slot"}, CHROME),
+        ({"role": "navigation"}, CHROME),
+        ({"class": "entry-meta"}, WEAK),  # a core word beside a chrome word: only when small
+        ({"class": "article-body"}, NOTHING),
+        ({"class": "entry-content"}, NOTHING),
+        ({"class": "commentary-body"}, NOTHING),
+        ({"class": "shadow header-content load-more"}, NOTHING),
+        ({"class": "layout has-sidebar"}, NOTHING),  # a layout flag, not the sidebar itself
+        ({"class": "grid--with-right-rail"}, NOTHING),
+        ({"class": "page nav-open"}, NOTHING),  # a state put on a wrapper
+        ({"class": "sidebar", "itemprop": "articleBody"}, NOTHING),  # the page says so
+        ({"hidden": None}, HIDDEN),
+        ({"aria-hidden": "true", "class": "story"}, HIDDEN),
+        ({"style": "color: red; display : none"}, HIDDEN),
+        ({"style": "color: red"}, NOTHING),
+    ],
+)
+def test_element_verdict(attrs: dict[str, str | None], verdict: int) -> None:
+    assert element_verdict(attrs) == verdict
