@@ -131,9 +131,18 @@ async def gather(
 
 
 def write(
-    warehouse: Warehouse, got: Collected, *, run_id: str, follow_links: LinkFollowPolicy | None
-) -> BatchReport:
-    """The batch's single transaction: fetches, articles, frontier states and new links."""
+    warehouse: Warehouse,
+    got: Collected,
+    *,
+    run_id: str,
+    follow_links: LinkFollowPolicy | None,
+    claim_next: int = 0,
+) -> tuple[BatchReport, list[FrontierItem]]:
+    """The batch's single transaction: fetches, articles, frontier states and new links.
+
+    With `claim_next`, the next batch is claimed on the same connection after the writes (one
+    open of the file per batch instead of two); it returns with the report.
+    """
     report = got.report
     articles = [a for _, a in got.articles]
     domains = {domain for domain, _ in got.articles}
@@ -146,6 +155,11 @@ def write(
         if got.links and follow_links is not None:
             room = follow_links.max_pages - added_by_links(con, run_id)
             report.links_added += add_urls(con, got.links, now=got.now, run_id=run_id, limit=room)
+        after = (
+            claim(con, limit=claim_next, now=datetime.now(UTC), run_id=run_id)
+            if claim_next > 0
+            else []
+        )
     if before is None and domains:
         stats = report.domain(domains.pop())
         stats.new, stats.changed, stats.unchanged = (
@@ -155,7 +169,7 @@ def write(
         )
     elif before is not None:
         _count_novelty(report, got.articles, before)
-    return report
+    return report, after
 
 
 def _count_novelty(
@@ -198,7 +212,7 @@ async def process_batch(
         follow_links=follow_links,
         on_progress=on_progress,
     )
-    report = await asyncio.to_thread(
+    report, _ = await asyncio.to_thread(
         write, warehouse, got, run_id=run_id, follow_links=follow_links
     )
     report.elapsed_s = time.perf_counter() - started
