@@ -57,7 +57,30 @@ _STATES = frozenset(
     """open opened active attached enabled visible loaded closed expanded collapsed fixed
     sticky""".split()
 )
-_ANY_CHROME = re.compile("|".join(sorted(_CHROME, key=len, reverse=True)))
+
+
+def _trie_pattern(words: frozenset[str]) -> str:
+    """One regex for many literal words with shared prefixes factored out: Python's re tries
+    the branches of a plain alternation one by one at every position, a trie only once.
+    (Recursive, but only as deep as the longest word of a fixed list.)"""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_branch(trie)
+
+
+def _trie_branch(node: dict[str, dict]) -> str:
+    branches = [re.escape(char) + _trie_branch(sub) for char, sub in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    group = "(?:" + "|".join(branches) + ")"
+    return group + "?" if "" in node else group
+
+
+_ANY_CHROME = re.compile(_trie_pattern(_CHROME))
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _PUNCT = re.compile(r"[^A-Za-z]+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
@@ -80,7 +103,7 @@ def element_verdict(attrs: Mapping[str, str | None]) -> int:
     )
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=65536)
 def _names_verdict(
     cls: str | None, ident: str | None, role: str | None, itemprop: str | None
 ) -> int:
@@ -90,7 +113,7 @@ def _names_verdict(
         return 2
     names = f"{cls or ''} {ident or ''}"
     # Most names hold no chrome word at all: one regex pass over the letters rules them out.
-    if not _ANY_CHROME.search(_PUNCT.sub("", names).lower()):
+    if not _ANY_CHROME.search(names.lower().replace("-", "").replace("_", "")):
         return 0
     verdicts = [_name_verdict(name) for name in names.split()[:20]]
     if "always" in verdicts:
