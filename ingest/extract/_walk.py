@@ -177,15 +177,16 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
             node = done.next
             continue
         tag_id = node.tag_id
-        parent = stack[-1]
         if tag_id == 2:  # text node
             if node.is_empty_text_node:  # whitespace between tags: only a word separator
                 if pieces:
                     pieces.append(" ")
             else:
+                parent = stack[-1]
                 w.text(node.text_content or "", parent[4], parent[2])
             node = node.next
             continue
+        parent = stack[-1]
         if tag_id in _SKIP:
             if (tag_id == _BR or tag_id == _HR) and (pieces or w.chrome_chars):
                 w.flush(parent[1], parent[2])
