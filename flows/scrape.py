@@ -26,6 +26,7 @@ from ingest.pipeline import (
     claim_batch,
     discover,
 )
+from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline.batch import gather, write
 from ingest.pipeline.report import StopReason
 from storage.runs import finish_run, new_run_id, start_run
@@ -79,18 +80,19 @@ async def store_task(
     warehouse: Warehouse,
     run_id: str,
     follow_links: LinkFollowPolicy | None,
-) -> BatchReport:
-    """Write what a batch learned in its one transaction, in a thread beside the event loop."""
-    report = await asyncio.to_thread(
-        write, warehouse, got, run_id=run_id, follow_links=follow_links
+    claim_next: int,
+) -> tuple[BatchReport, list[FrontierItem]]:
+    """Write what a batch learned in its one transaction, which also claims the next batch."""
+    report, after = await asyncio.to_thread(
+        write, warehouse, got, run_id=run_id, follow_links=follow_links, claim_next=claim_next
     )
     get_run_logger().info("batch %d: %s", number, describe(report))
-    return report
+    return report, after
 
 
 class _Batches:
-    """Claims and processes batches; batch N is written while batch N+1 is fetched, and a URL
-    whose write is still going is never claimed again."""
+    """Claims and processes batches in turn, as the core's `run_scrape` does, with each fetch
+    and each write a Prefect task."""
 
     def __init__(
         self,
@@ -102,51 +104,37 @@ class _Batches:
     ) -> None:
         self.report, self.fetcher, self.warehouse = report, fetcher, warehouse
         self.settings, self.follow_links = settings, follow_links
-        self.fetched, self.number = 0, 0
-        self.writing: asyncio.Future[BatchReport] | None = None
-        self.in_write: list[str] = []
+        self.fetched = 0
 
-    def _limit(self) -> int:
+    def _limit(self, deadline: float | None) -> int:
+        """URLs the next batch may take: 0 once the time budget or the page limit is used up."""
+        if deadline is not None and time.monotonic() >= deadline:
+            return 0
         if self.settings.max_pages is None:
             return self.settings.batch_size
-        return min(self.settings.batch_size, self.settings.max_pages - self.fetched)
-
-    async def _finish_write(self) -> None:
-        if self.writing is not None:
-            writing, self.writing, self.in_write = self.writing, None, []
-            self.report.pages = self.report.pages + await writing
+        return max(0, min(self.settings.batch_size, self.settings.max_pages - self.fetched))
 
     async def run(self, deadline: float | None) -> StopReason:
-        try:
-            return await self._loop(deadline)
-        finally:
-            await self._finish_write()
-
-    async def _loop(self, deadline: float | None) -> StopReason:
-        while True:
-            if deadline is not None and time.monotonic() >= deadline:
-                return "time_budget"
-            if (limit := self._limit()) <= 0:
-                return "max_pages"
-            run_id = self.report.run_id
-            items = await asyncio.to_thread(
-                claim_batch, self.warehouse, limit=limit, run_id=run_id, exclude=self.in_write
-            )
-            if not items:
-                if self.writing is None:
-                    return "no_work"
-                await self._finish_write()  # its links may be new work
-                continue
-            self.number += 1
+        run_id, limit = self.report.run_id, self._limit(deadline)
+        items = (
+            await asyncio.to_thread(claim_batch, self.warehouse, limit=limit, run_id=run_id)
+            if limit
+            else []
+        )
+        number = 0
+        while items:
+            number += 1
             got = await fetch_task(
-                self.number, items, self.fetcher, run_id, self.settings, self.follow_links
+                number, items, self.fetcher, run_id, self.settings, self.follow_links
             )
             self.fetched += len(items)
-            await self._finish_write()
-            self.writing = asyncio.ensure_future(
-                store_task(self.number, got, self.warehouse, run_id, self.follow_links)
+            batch, items = await store_task(
+                number, got, self.warehouse, run_id, self.follow_links, self._limit(deadline)
             )
-            self.in_write = got.urls
+            self.report.pages = self.report.pages + batch
+        if deadline is not None and time.monotonic() >= deadline:
+            return "time_budget"
+        return "max_pages" if self._limit(deadline) <= 0 else "no_work"
 
 
 def _record_start(warehouse: Warehouse, run_id: str, params: dict[str, object]) -> None:
@@ -188,6 +176,10 @@ async def scrape(
     started, status = time.monotonic(), "failed"
     budget = settings.time_budget_s  # discovery counts against it too
     deadline = started + budget if budget is not None else None
+    # Extraction processes take seconds to start: they warm up while discovery runs.
+    warming = asyncio.ensure_future(
+        asyncio.to_thread(PageWorkers(settings.extract_workers).warm_up)
+    )
     try:
         async with Fetcher(settings.fetch) as fetcher:
             report.discovery = await discover_task(
@@ -197,6 +189,7 @@ async def scrape(
             report.stopped = await batches.run(deadline)
         status = "completed"
     finally:
+        await warming
         report.elapsed_s = time.monotonic() - started
         await asyncio.to_thread(_record_end, wh, report, status)
     await acreate_table_artifact(
