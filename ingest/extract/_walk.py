@@ -32,8 +32,8 @@ _SKIP = {_comment_id()} | _tag_ids(
 )
 # Page chrome by its tag alone.
 _CHROME_TAGS = _tag_ids("nav footer aside header menu dialog")
-# Elements whose class or id never marks them as chrome: they are the page or the article.
-_NEVER_CHROME = _tag_ids("html body main article")
+# Elements whose class or id never marks them as chrome: the page, the article, a caption.
+_NEVER_CHROME = _tag_ids("html body main article figcaption")
 _BLOCK = _tag_ids(
     """address article aside blockquote body center dd details dialog dir div dl dt fieldset
     figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup li main menu nav ol p pre
