@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import acreate_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from flows.scrape_params import LimitParams, SourceParams, to_settings, to_sources
 from flows.scrape_report import describe, summary_rows
@@ -124,12 +125,13 @@ class _Batches:
         number = 0
         while items:
             number += 1
+            # quote(): Prefect would otherwise walk every page of the batch looking for futures.
             got = await fetch_task(
-                number, items, self.fetcher, run_id, self.settings, self.follow_links
+                number, quote(items), self.fetcher, run_id, self.settings, self.follow_links
             )
             self.fetched += len(items)
             batch, items = await store_task(
-                number, got, self.warehouse, run_id, self.follow_links, self._limit(deadline)
+                number, quote(got), self.warehouse, run_id, self.follow_links, self._limit(deadline)
             )
             self.report.pages = self.report.pages + batch
         if deadline is not None and time.monotonic() >= deadline:
@@ -145,6 +147,36 @@ def _record_start(warehouse: Warehouse, run_id: str, params: dict[str, object]) 
 def _record_end(warehouse: Warehouse, report: ScrapeReport, status: str) -> None:
     with warehouse.connection() as con:
         finish_run(con, report.run_id, status=status, stats=report.summary())
+
+
+async def _run(
+    report: ScrapeReport,
+    plan: Sources,
+    settings: ScrapeSettings,
+    wh: Warehouse,
+    params: dict[str, object],
+) -> None:
+    """Discover, then work through the frontier; the `runs` row says how it ended."""
+    await asyncio.to_thread(_record_start, wh, report.run_id, params)
+    started, status = time.monotonic(), "failed"
+    budget = settings.time_budget_s  # discovery counts against it too
+    deadline = started + budget if budget is not None else None
+    # Extraction processes take seconds to start: they warm up while discovery runs.
+    warming = asyncio.ensure_future(
+        asyncio.to_thread(PageWorkers(settings.extract_workers).warm_up)
+    )
+    try:
+        async with Fetcher(settings.fetch) as fetcher:
+            report.discovery = await discover_task(
+                plan, fetcher, wh, report.run_id, settings.max_sitemaps
+            )
+            batches = _Batches(report, fetcher, wh, settings, plan.follow_links)
+            report.stopped = await batches.run(deadline)
+        status = "completed"
+    finally:
+        await warming
+        report.elapsed_s = time.monotonic() - started
+        await asyncio.to_thread(_record_end, wh, report, status)
 
 
 @flow(name="scrape")
@@ -172,26 +204,7 @@ async def scrape(
     plan, wh = to_sources(sources), Warehouse(warehouse)
     report = ScrapeReport(run_id=new_run_id())
     params: dict[str, object] = {"sources": sources.model_dump(), "limits": limits.model_dump()}
-    await asyncio.to_thread(_record_start, wh, report.run_id, params)
-    started, status = time.monotonic(), "failed"
-    budget = settings.time_budget_s  # discovery counts against it too
-    deadline = started + budget if budget is not None else None
-    # Extraction processes take seconds to start: they warm up while discovery runs.
-    warming = asyncio.ensure_future(
-        asyncio.to_thread(PageWorkers(settings.extract_workers).warm_up)
-    )
-    try:
-        async with Fetcher(settings.fetch) as fetcher:
-            report.discovery = await discover_task(
-                plan, fetcher, wh, report.run_id, settings.max_sitemaps
-            )
-            batches = _Batches(report, fetcher, wh, settings, plan.follow_links)
-            report.stopped = await batches.run(deadline)
-        status = "completed"
-    finally:
-        await warming
-        report.elapsed_s = time.monotonic() - started
-        await asyncio.to_thread(_record_end, wh, report, status)
+    await _run(report, plan, settings, wh, params)
     await acreate_table_artifact(
         key=SUMMARY_KEY,
         table=summary_rows(report.pages),
