@@ -14,7 +14,7 @@ from ingest.fetch import decode_html
 from ingest.normalize import PARSER_VERSION
 from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline._work import PageJob, PageResult, work
-from ingest.pipeline.report import Failure, ReparseReport
+from ingest.pipeline.report import MAX_FAILURES, Failure, ReparseReport
 from ingest.pipeline.settings import Progress
 from storage.articles import append_articles_in_transaction
 from storage.fetches import (
@@ -60,7 +60,7 @@ def _write(
     for page, result in zip(pages, results, strict=True):
         if result.article is None:
             report.failed += 1
-            if len(report.failures) < 50:
+            if len(report.failures) < MAX_FAILURES:
                 report.failures.append(Failure(page.url, result.failure or "", result.error))
         else:
             articles.append(result.article)
