@@ -111,8 +111,12 @@ def scrape(
     robots_sitemaps: Annotated[
         Many, typer.Option("--robots-sitemaps", metavar="SITE", help="Crawl SITE's sitemaps.")
     ] = None,
-    follow_links: Annotated[bool, typer.Option(help="Follow same-site links.")] = False,
-    max_depth: Annotated[int, typer.Option(min=0, help="Link hops from a source.")] = 1,
+    follow_links: Annotated[
+        bool, typer.Option(help="Follow same-site links (implied by the next three).")
+    ] = False,
+    max_depth: Annotated[
+        int | None, typer.Option(min=0, help="Link hops from a source [default: 1].")
+    ] = None,
     include: Annotated[
         Many, typer.Option(metavar="REGEX", help="Only follow links matching this regex.")
     ] = None,
@@ -149,9 +153,11 @@ def scrape(
             sitemaps=sitemap or [],
             robots_sitemaps=robots_sitemaps or [],
             follow_links=FollowLinks(
-                max_depth=max_depth, include=include or [], exclude=exclude or []
+                max_depth=1 if max_depth is None else max_depth,
+                include=include or [],
+                exclude=exclude or [],
             )
-            if follow_links
+            if follow_links or max_depth is not None or include or exclude
             else None,
         )
         limits = LimitParams(

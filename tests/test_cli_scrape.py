@@ -109,7 +109,7 @@ def test_bad_options_exit_2_naming_the_input(
     option: str, value: str, message: str, tmp_path: Path
 ) -> None:
     wh = tmp_path / "cli.duckdb"
-    args = ["-w", str(wh), "scrape", "--follow-links", option, value]
+    args = ["-w", str(wh), "scrape", option, value]  # --include implies --follow-links
     result = runner.invoke(app, args)
     assert result.exit_code == EXIT_ERROR, result.output
     assert message in result.output
