@@ -115,7 +115,7 @@ def scrape(
         bool, typer.Option(help="Follow same-site links (implied by the next three).")
     ] = False,
     max_depth: Annotated[
-        int | None, typer.Option(min=0, help="Link hops from a source [default: 1].")
+        int | None, typer.Option(min=0, help="Link hops from a source (default 1).")
     ] = None,
     include: Annotated[
         Many, typer.Option(metavar="REGEX", help="Only follow links matching this regex.")
