@@ -10,6 +10,7 @@ from prefect.cache_policies import NO_CACHE
 
 from ingest.backfill import DEFAULT_BATCH, BackfillReport, backfill_batch, iter_batches
 from ingest.export import export_folder
+from storage.derived import RefreshReport, refresh_warehouse
 from storage.runs import finish_run, start_run
 from storage.warehouse import Warehouse
 
@@ -21,6 +22,12 @@ def backfill_batch_task(
     return backfill_batch(
         paths, Warehouse(warehouse_path), run_id=run_id, repair=repair, verify=verify
     )
+
+
+@task(name="refresh-derived", task_run_name="refresh-derived", cache_policy=NO_CACHE)
+def refresh_task(warehouse_path: str) -> RefreshReport:
+    """Duplicate marks and search postings for every article stored without them."""
+    return refresh_warehouse(Warehouse(warehouse_path))
 
 
 def _artifact_rows(report: BackfillReport) -> list[dict[str, object]]:
@@ -54,6 +61,8 @@ def backfill(
             part = backfill_batch_task(paths, str(wh.path), run_id, repair, verify)
             total.add(part)
             logger.info("batch %d: %s", number, part.as_dict())
+        derived = refresh_task(str(wh.path))
+        logger.info("derived %d articles (%d duplicates)", derived.indexed, derived.deduplicated)
         status = "completed"
     finally:
         with wh.connection() as con:

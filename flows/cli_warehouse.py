@@ -11,9 +11,10 @@ from typing import Annotated
 import typer
 
 from flows._console import OutputFormat, State, console, fail, print_rows
+from storage.derived import refresh
 from storage.errors import WarehouseError
 from storage.parquet import export_parquet as write_parquet
-from storage.search import compact_index, index_missing, rebuild_index
+from storage.search import compact_index, rebuild_index
 from storage.search import search as run_search
 from storage.warehouse import Warehouse
 
@@ -54,12 +55,15 @@ def compact(
         bool, typer.Option(help="Rebuild the search index from scratch (after a DuckDB upgrade).")
     ] = False,
 ) -> None:
-    """Index articles stored before the search index existed, and re-sort the index."""
+    """Mark duplicates of and index articles that lack it (a killed run's, or rows stored before
+    the index existed), and re-sort the index."""
     try:
         with Warehouse(State.warehouse).connection() as con:
-            added = rebuild_index(con) if reindex else index_missing(con)
+            rebuilt = rebuild_index(con) if reindex else 0
+            added = refresh(con).indexed
             compact_index(con)
             con.execute("CHECKPOINT")
     except WarehouseError as exc:
         raise fail(str(exc)) from exc
-    console.print(f"indexed {added:,} articles that were missing; search index compacted")
+    again = f"re-indexed {rebuilt:,} articles; " if reindex else ""
+    console.print(f"{again}indexed {added:,} articles that were missing; search index compacted")

@@ -30,6 +30,7 @@ from ingest.pipeline import (
 from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline.batch import gather, write
 from ingest.pipeline.report import StopReason
+from storage.derived import RefreshReport, refresh_warehouse
 from storage.runs import finish_run, new_run_id, start_run
 from storage.warehouse import Warehouse
 
@@ -139,6 +140,12 @@ class _Batches:
         return "max_pages" if self._limit(deadline) <= 0 else "no_work"
 
 
+@task(name="refresh-derived", task_run_name="refresh-derived", cache_policy=NO_CACHE)
+async def refresh_task(warehouse: Warehouse) -> RefreshReport:
+    """Duplicate marks and search postings of the run's new articles (and of any left behind)."""
+    return await asyncio.to_thread(refresh_warehouse, warehouse)
+
+
 def _record_start(warehouse: Warehouse, run_id: str, params: dict[str, object]) -> None:
     with warehouse.connection() as con:
         start_run(con, "scrape", params, run_id=run_id)
@@ -172,6 +179,7 @@ async def _run(
             )
             batches = _Batches(report, fetcher, wh, settings, plan.follow_links)
             report.stopped = await batches.run(deadline)
+        await refresh_task(wh)
         status = "completed"
     finally:
         await warming

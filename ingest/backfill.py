@@ -18,6 +18,7 @@ import duckdb
 from ingest.article import Article, content_hash
 from ingest.records import RecordFile, RecordFormatError, read_record
 from storage.articles import AppendResult
+from storage.derived import refresh_warehouse
 from storage.record_files import FileStat, LoadedFile, find_unmodified, store_record_batch
 from storage.warehouse import Warehouse
 
@@ -179,7 +180,10 @@ def backfill_folder(
     verify: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> BackfillReport:
-    """The whole folder, batch by batch; `progress` is told how many files each batch held."""
+    """The whole folder, batch by batch, then duplicate marks and search postings caught up.
+
+    `progress` is told how many files each batch held.
+    """
     job = _Backfill(
         warehouse,
         run_id=run_id,
@@ -188,7 +192,9 @@ def backfill_folder(
         source=f"backfill:{folder.name}",
         progress=progress,
     )
-    return job.run(iter_batches(folder, batch_size))
+    report = job.run(iter_batches(folder, batch_size))
+    refresh_warehouse(warehouse)
+    return report
 
 
 class _Backfill:

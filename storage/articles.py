@@ -1,13 +1,12 @@
 """Appending articles: one Arrow batch per call, classified as new, unchanged or changed.
 
 A changed text becomes a new version row and closes the previous one; an unchanged text only
-moves its last-seen time; nothing is ever overwritten. New versions get their duplicate marks
-(storage/dedup.py) and search postings (storage/search.py) in the same transaction.
+moves its last-seen time; nothing is ever overwritten. Duplicate marks and search postings are
+derived later, at the end of each run (storage/derived.py), so that an append stays cheap.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,9 +15,6 @@ import duckdb
 import pyarrow as pa
 
 from ingest.article import Article
-from storage.dedup import duplicates_of_staged
-from storage.migrations import current_version
-from storage.search import index_staged, stage_tokens
 
 _TS = pa.timestamp("us", tz="UTC")
 _STAGE_SCHEMA = pa.schema(
@@ -53,8 +49,6 @@ _STAGE_SCHEMA = pa.schema(
     ]
 )
 _COPIED = [f.name for f in _STAGE_SCHEMA if f.name != "ord"]
-_DUP_COLUMNS = ("simhash", "duplicate_of", "duplicate_kind", "duplicate_distance")
-INDEXED_SCHEMA = 4  # the migration that added duplicates and the search index
 _LIST_TYPES = (pa.list_(pa.string()),)
 
 
@@ -176,44 +170,16 @@ def _append_staged(
 
 
 def _insert_versions(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None) -> None:
-    """Insert new and changed texts as versions, with their duplicate marks, and index them."""
-    if current_version(con) < INDEXED_SCHEMA:
-        # A file opened below the schema that has duplicates and search (tests, old tools):
-        # its rows are indexed later by `index_missing`.
-        con.register("_dups", pa.table({"ord": pa.array([], pa.int64())}))
-        try:
-            _insert_from_stage(con, seen_at, run_id, extra=())
-        finally:
-            con.unregister("_dups")
-        return
-    stage_tokens(con)
-    try:
-        con.register("_dups", duplicates_of_staged(con))
-        _insert_from_stage(con, seen_at, run_id, extra=_DUP_COLUMNS)
-        index_staged(con)
-    finally:
-        con.execute("DROP TABLE IF EXISTS temp._tokens")
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("_dups")
-
-
-def _insert_from_stage(
-    con: duckdb.DuckDBPyConnection,
-    seen_at: datetime,
-    run_id: str | None,
-    *,
-    extra: tuple[str, ...],
-) -> None:
-    cols = ", ".join([f"s.{name}" for name in _COPIED] + [f"d.{name}" for name in extra])
+    """Insert new and changed texts as versions (their derived columns stay NULL for now)."""
     # first_seen belongs to the article: a new version keeps it, valid_from is its own.
     con.execute(
         f"""
-        INSERT INTO articles ({", ".join([*_COPIED, *extra])}, version, run_id, valid_from,
+        INSERT INTO articles ({", ".join(_COPIED)}, version, run_id, valid_from,
                               valid_to, first_seen, last_seen)
-        SELECT {cols}, coalesce(s.prev_version, 0) + 1, ?, ?, NULL,
-               coalesce(s.prev_first_seen, ?), ?
-        FROM _stage s LEFT JOIN _dups d USING (ord)
-        WHERE s.prev_version IS NULL OR s.prev_hash <> s.content_hash
+        SELECT {", ".join(_COPIED)}, coalesce(prev_version, 0) + 1, ?, ?, NULL,
+               coalesce(prev_first_seen, ?), ?
+        FROM _stage
+        WHERE prev_version IS NULL OR prev_hash <> content_hash
         """,
         [run_id, seen_at, seen_at, seen_at],
     )

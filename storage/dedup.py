@@ -155,6 +155,8 @@ def _stored_candidates(con: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, _C
         SELECT n.ord, coalesce(a.duplicate_of, a.id), a.first_seen, a.id
         FROM _dedup_new n JOIN articles a
           ON a.content_hash = n.content_hash AND a.valid_to IS NULL AND a.id <> n.id
+        -- Only copies already marked (and indexed) are earlier: the rest wait their turn.
+        WHERE EXISTS (SELECT 1 FROM search_docs d WHERE d.id = a.id AND d.version = a.version)
         """
     ).fetchall()
     for ord_, root, first_seen, id_ in exact:

@@ -1,7 +1,7 @@
 """BM25 full-text search over article titles and texts, kept in DuckDB tables incrementally.
 
-Each append indexes only its new versions (postings sorted by term per batch); `compact_index`
-re-sorts the postings so that every term lookup reads a few row groups.
+Versions not indexed yet are indexed a chunk at a time (postings sorted by term per chunk), see
+storage/derived.py; `compact_index` re-sorts the postings so a term lookup reads few row groups.
 """
 
 from __future__ import annotations
@@ -79,25 +79,33 @@ def index_missing(con: duckdb.DuckDBPyConnection, *, chunk: int = 50_000) -> int
     return total
 
 
-def _index_missing_chunk(con: duckdb.DuckDBPyConnection, chunk: int) -> int:
+def stage_unindexed(con: duckdb.DuckDBPyConnection, limit: int) -> int:
+    """Stage up to `limit` current versions not indexed yet as `_stage`, earliest seen first."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _stage AS
-        SELECT row_number() OVER () AS ord, a.id, a.title, a.text, a.content_hash,
-               a.version - 1 AS prev_version, '' AS prev_hash
+        SELECT row_number() OVER (ORDER BY a.first_seen, a.id) AS ord, a.id, a.title, a.text,
+               a.content_hash, a.version - 1 AS prev_version, '' AS prev_hash
         FROM articles a ANTI JOIN search_docs d ON d.id = a.id AND d.version = a.version
         WHERE a.valid_to IS NULL
-        LIMIT {int(chunk)}
+        ORDER BY a.first_seen, a.id
+        LIMIT {int(limit)}
         """
     )
+    row = con.execute("SELECT count(*) FROM _stage").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _index_missing_chunk(con: duckdb.DuckDBPyConnection, chunk: int) -> int:
     try:
-        stage_tokens(con)
-        count = con.execute("SELECT count(*) FROM _tokens").fetchone()
-        index_staged(con)
+        count = stage_unindexed(con, chunk)
+        if count:
+            stage_tokens(con)
+            index_staged(con)
     finally:
         con.execute("DROP TABLE IF EXISTS temp._tokens")
         con.execute("DROP TABLE IF EXISTS temp._stage")
-    return int(count[0]) if count else 0
+    return count
 
 
 def rebuild_index(con: duckdb.DuckDBPyConnection) -> int:

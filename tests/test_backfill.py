@@ -35,6 +35,19 @@ def test_seeds_round_trip_byte_for_byte(warehouse: Warehouse, tmp_path: Path) ->
         assert (out / name).read_bytes() == (SEEDS / name).read_bytes(), name
 
 
+def test_a_backfill_ends_with_every_article_searchable_and_marked(
+    warehouse: Warehouse,
+) -> None:
+    backfill_folder(SEEDS, warehouse, batch_size=2)
+    with warehouse.connection() as con:
+        underived = con.execute(
+            "SELECT count(*) FROM latest_articles a ANTI JOIN search_docs d "
+            "ON d.id = a.id AND d.version = a.version"
+        ).fetchone()[0]
+        marked = con.execute("SELECT count(simhash) FROM latest_articles").fetchone()[0]
+    assert (underived, marked) == (0, 5)
+
+
 def test_second_run_adds_no_rows(warehouse: Warehouse) -> None:
     backfill_folder(SEEDS, warehouse)
     again = backfill_folder(SEEDS, warehouse)

@@ -17,6 +17,7 @@ from ingest.pipeline._work import PageJob, PageResult, work
 from ingest.pipeline.report import MAX_FAILURES, Failure, ReparseReport
 from ingest.pipeline.settings import Progress
 from storage.articles import append_articles_in_transaction
+from storage.derived import refresh_warehouse
 from storage.fetches import (
     StoredPage,
     load_pages,
@@ -103,6 +104,7 @@ def reparse_all(
                         fetched=part.pages, stored=part.pages - part.failed, failed=part.failed
                     )
                 )
+        refresh_warehouse(warehouse)  # changed texts get their duplicate marks and postings
         status = "completed"
     finally:
         with warehouse.connection() as con:

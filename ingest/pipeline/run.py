@@ -16,6 +16,7 @@ from ingest.pipeline.batch import claim_batch, gather, stored_progress, write
 from ingest.pipeline.discovery import discover
 from ingest.pipeline.report import ScrapeReport, StopReason
 from ingest.pipeline.settings import Progress, ScrapeSettings, Sources
+from storage.derived import refresh_warehouse
 from storage.runs import finish_run, new_run_id, start_run
 from storage.warehouse import Warehouse
 
@@ -122,7 +123,8 @@ async def run_scrape(
     run_id: str | None = None,
     on_progress: ProgressHandler | None = None,
 ) -> ScrapeReport:
-    """Discover, then fetch every due frontier URL in batches; the run is recorded in `runs`."""
+    """Discover, fetch every due frontier URL in batches, then derive duplicates and search
+    postings of the new articles; the run is recorded in `runs`."""
     started = time.monotonic()
     deadline = started + settings.time_budget_s if settings.time_budget_s is not None else None
     report = ScrapeReport(run_id=run_id or new_run_id())
@@ -148,6 +150,8 @@ async def run_scrape(
                 report, fetcher, warehouse, settings, sources.follow_links, on_progress
             )
             report.stopped = await batches.run(deadline)
+        # New articles become searchable and get their duplicate marks once per run.
+        await asyncio.to_thread(refresh_warehouse, warehouse)
         status = "completed"
     finally:
         await warming

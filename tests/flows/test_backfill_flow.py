@@ -6,6 +6,7 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from flows.backfill import backfill, export
@@ -39,6 +40,9 @@ def test_backfill_flow_counts_rejects_and_is_idempotent(tmp_path: Path) -> None:
 
     first = backfill(str(folder), warehouse=warehouse, batch_size=2)
     assert first["files_seen"] == 6 and first["new"] == 5 and first["rejected"] == 1
+    con = duckdb.connect(warehouse, read_only=True)
+    assert con.execute("SELECT count(*) FROM search_docs").fetchone()[0] == 5
+    con.close()
 
     rows = asyncio.run(_artifact_rows("backfill-summary"))
     by_item = {row["item"]: row for row in rows}

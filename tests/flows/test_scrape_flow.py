@@ -86,6 +86,7 @@ def test_scrape_flow_stores_the_site_and_publishes_its_summary(
     urls = {row[0] for row in _sql(warehouse, "SELECT url FROM articles")}
     assert {a.url for a in demo_site.articles} <= urls
     assert summary["new"] == len(urls) and summary["stopped"] == "no_work"
+    assert _sql(warehouse, "SELECT count(*) FROM search_docs") == [(len(urls),)]
     runs = _sql(warehouse, "SELECT run_id, kind, status, stats->>'$.new' FROM runs")
     assert runs == [(summary["run_id"], "scrape", "completed", str(len(urls)))]
 
@@ -123,7 +124,7 @@ def test_max_pages_stops_the_run_and_each_batch_is_one_task(
     assert summary["fetched"] == 7 and summary["stopped"] == "max_pages"
     names = asyncio.run(_task_run_names(state.state_details.flow_run_id))
     batches = [f"{kind}-batch-{n}" for kind in ("fetch", "store") for n in (1, 2, 3)]
-    assert names == ["discover", *batches]
+    assert names == sorted(["discover", *batches, "refresh-derived"])
     pending = _sql(warehouse, "SELECT count(*) FROM frontier WHERE state = 'pending'")
     assert pending[0][0] > 0  # the rest waits for the next run
 

@@ -77,6 +77,9 @@ def test_every_article_is_stored_once(scraped: Scraped) -> None:
     assert totals.new == rows == ids
     assert scraped.report.pages.stored == totals.new + totals.unchanged
     assert scraped.report.stopped == "no_work" and scraped.report.discovery.new > 0
+    # The run's end derived duplicate marks and search postings of every stored article.
+    indexed = scraped.sql("SELECT count(*) FROM search_docs WHERE live")[0][0]
+    assert indexed == rows
 
 
 def test_progress_events_add_up_to_the_report(scraped: Scraped) -> None:

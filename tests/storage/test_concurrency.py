@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ import sys
 from datetime import UTC, datetime
 from ingest.article import Article
 from storage.articles import append_articles
+from storage.derived import refresh_warehouse
 from storage.warehouse import Warehouse
 path, batches, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 wh = Warehouse(path)
@@ -40,6 +42,8 @@ for b in range(batches):
             for i in range(size)]
     with wh.connection() as con:
         append_articles(con, arts, seen_at=datetime.now(UTC))
+    if b % 5 == 4:  # a run's end: duplicates and search postings caught up, in chunks
+        refresh_warehouse(wh, chunk=40)
 """
 
 # Readers: the CLI commands in-process (the same code as the `newsdesk` script) and plain
@@ -50,6 +54,7 @@ from flows.cli import app
 from storage.warehouse import Warehouse
 path, stop, kind = sys.argv[1], sys.argv[2], sys.argv[3]
 seen, failures = [], []
+first = True
 while True:
     last = os.path.exists(stop)
     try:
@@ -64,6 +69,9 @@ while True:
             seen.append(-1)
     except BaseException as exc:
         failures.append(f"{type(exc).__name__}: {exc}")
+    if first:  # the writer starts once every reader is reading
+        open(f"{stop}.{kind}.ready", "w").close()
+        first = False
     if last:
         break
     time.sleep(0.1)  # a polling user, not a busy loop that would never let the writer in
@@ -90,6 +98,10 @@ def readers(path: Path, stop: Path) -> Iterator[list[dict[str, list]]]:
     procs = {kind: _python(READER, path, stop, kind) for kind in ("python", "query", "search")}
     results: list[dict[str, list]] = []
     try:
+        for kind, proc in procs.items():
+            ready = Path(f"{stop}.{kind}.ready")
+            while not ready.exists() and proc.poll() is None:
+                time.sleep(0.05)
         yield results
     finally:
         stop.touch()
@@ -109,7 +121,7 @@ def check(results: list[dict[str, list]], *, at_least: int) -> None:
 
 
 def test_readers_never_fail_while_batches_are_appended(tmp_path: Path) -> None:
-    path, batches, size = tmp_path / "w.duckdb", 15, 20
+    path, batches, size = tmp_path / "w.duckdb", 30, 20
     with readers(path, tmp_path / "stop") as results:
         writer = _python(WRITER, path, batches, size)
         _, err = writer.communicate(timeout=600)
@@ -117,6 +129,7 @@ def test_readers_never_fail_while_batches_are_appended(tmp_path: Path) -> None:
     check(results, at_least=3)
     con = duckdb.connect(str(path), read_only=True)
     assert con.execute("SELECT count(*) FROM latest_articles").fetchone()[0] == batches * size
+    assert con.execute("SELECT count(*) FROM search_docs").fetchone()[0] == batches * size
     con.close()
 
 

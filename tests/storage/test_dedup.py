@@ -12,6 +12,7 @@ import pytest
 from ingest.article import Article
 from storage.articles import append_articles
 from storage.dedup import THRESHOLD, hamming, shingle_hashes, simhashes
+from storage.derived import RefreshReport, refresh
 from storage.warehouse import Warehouse
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -33,6 +34,12 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
         yield connection
 
 
+def append(con: duckdb.DuckDBPyConnection, batch: list[Article], *, seen_at: datetime) -> None:
+    """An append followed by the refresh that ends every run."""
+    append_articles(con, batch, seen_at=seen_at)
+    refresh(con)
+
+
 def marks(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str | None, str | None]]:
     rows = con.execute(
         "SELECT id, duplicate_of, duplicate_kind FROM latest_articles ORDER BY id"
@@ -47,7 +54,7 @@ def simhash_of(con: duckdb.DuckDBPyConnection, key: str) -> int:
 
 
 def test_seeds_001_and_002_are_different_articles(con: duckdb.DuckDBPyConnection) -> None:
-    append_articles(con, [art("0001", seed(1)), art("0002", seed(2), "b.test")], seen_at=T0)
+    append(con, [art("0001", seed(1)), art("0002", seed(2), "b.test")], seen_at=T0)
     assert marks(con) == {"0001": (None, None), "0002": (None, None)}
     assert hamming(simhash_of(con, "0001"), simhash_of(con, "0002")) > 3 * THRESHOLD
 
@@ -60,8 +67,8 @@ def test_seed_002_with_new_headline_and_boilerplate_is_a_near_copy(
         ["Kim Jong Un Stands With Moscow as Belousov Visits", *lines[1:],
          "Follow us on social media for more news like this."]
     )
-    append_articles(con, [art("0002", seed(2))], seen_at=T0)
-    append_articles(con, [art("c002", copy, "copy.test")], seen_at=T0 + timedelta(hours=1))
+    append(con, [art("0002", seed(2))], seen_at=T0)
+    append(con, [art("c002", copy, "copy.test")], seen_at=T0 + timedelta(hours=1))
     assert marks(con)["c002"] == ("0002", "near")
     distance = con.execute(
         "SELECT duplicate_distance FROM latest_articles WHERE duplicate_of IS NOT NULL"
@@ -74,13 +81,13 @@ def test_wire_story_on_several_sites_points_at_the_earliest_copy(
 ) -> None:
     story = seed(4)
     sites = ["wire.test", "one.test", "two.test", "three.test"]
-    append_articles(con, [art("w000", story, sites[0])], seen_at=T0)
+    append(con, [art("w000", story, sites[0])], seen_at=T0)
     # The later copies arrive together, each with its own site line.
     copies = [
         art(f"w{i:03d}", f"{story}\n\nRead more on {site}.", site)
         for i, site in enumerate(sites[1:], start=1)
     ]
-    append_articles(con, copies, seen_at=T0 + timedelta(hours=2))
+    append(con, copies, seen_at=T0 + timedelta(hours=2))
     assert marks(con) == {
         "w000": (None, None),
         "w001": ("w000", "near"),
@@ -94,7 +101,7 @@ def test_wire_story_on_several_sites_points_at_the_earliest_copy(
 def test_copies_inside_one_batch_point_at_the_first(con: duckdb.DuckDBPyConnection) -> None:
     story = seed(1)
     batch = [art("b001", story), art("b002", story, "x.test"), art("b003", story + "\n\nAds.")]
-    append_articles(con, batch, seen_at=T0)
+    append(con, batch, seen_at=T0)
     assert marks(con) == {
         "b001": (None, None),
         "b002": ("b001", "exact"),
@@ -104,23 +111,23 @@ def test_copies_inside_one_batch_point_at_the_first(con: duckdb.DuckDBPyConnecti
 
 def test_exact_copy_of_a_copy_points_at_the_original(con: duckdb.DuckDBPyConnection) -> None:
     story = seed(3)
-    append_articles(con, [art("e001", story)], seen_at=T0)
-    append_articles(con, [art("e002", story + "\n\nShare this.")], seen_at=T0 + timedelta(1))
-    append_articles(con, [art("e003", story + "\n\nShare this.")], seen_at=T0 + timedelta(2))
+    append(con, [art("e001", story)], seen_at=T0)
+    append(con, [art("e002", story + "\n\nShare this.")], seen_at=T0 + timedelta(1))
+    append(con, [art("e003", story + "\n\nShare this.")], seen_at=T0 + timedelta(2))
     assert marks(con)["e003"] == ("e001", "exact")
 
 
 def test_an_article_is_not_a_copy_of_its_own_older_version(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    append_articles(con, [art("v001", seed(1))], seen_at=T0)
-    append_articles(con, [art("v001", seed(1) + "\n\nUpdated.")], seen_at=T0 + timedelta(1))
+    append(con, [art("v001", seed(1))], seen_at=T0)
+    append(con, [art("v001", seed(1) + "\n\nUpdated.")], seen_at=T0 + timedelta(1))
     rows = con.execute("SELECT version, duplicate_of FROM articles ORDER BY version").fetchall()
     assert rows == [(1, None), (2, None)]
 
 
 def test_empty_text_gets_no_simhash_and_no_duplicate(con: duckdb.DuckDBPyConnection) -> None:
-    append_articles(con, [art("n001", ""), art("n002", "")], seen_at=T0)
+    append(con, [art("n001", ""), art("n002", "")], seen_at=T0)
     rows = con.execute("SELECT simhash, duplicate_kind FROM articles ORDER BY id").fetchall()
     # Same (empty) text is still the same text; there is just nothing to compare nearly.
     assert rows == [(None, None), (None, "exact")]
@@ -142,3 +149,37 @@ def test_simhash_is_the_majority_of_feature_bits() -> None:
     hashes, has_text = simhashes(features, np.array([0, 3, 5, 5]))
     assert hashes.tolist() == [0b0011, 1 << 63, 0]
     assert has_text.tolist() == [True, True, False]
+
+
+def test_an_append_leaves_rows_underived_until_one_refresh_derives_them(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    story = seed(4)
+    append_articles(con, [art("u002", story, "b.test")], seen_at=T0 + timedelta(hours=1))
+    append_articles(con, [art("u001", story), art("u003", "Another story.")], seen_at=T0)
+    underived = "SELECT count(*) FROM articles WHERE simhash IS NULL"
+    assert con.execute(underived).fetchone()[0] == 3
+    assert con.execute("SELECT count(*) FROM search_docs").fetchone()[0] == 0
+    # Two chunks: the copy seen later is marked whichever chunk its original falls in.
+    assert refresh(con, chunk=2) == RefreshReport(indexed=3, deduplicated=1)
+    assert marks(con) == {"u001": (None, None), "u002": ("u001", "exact"), "u003": (None, None)}
+    assert con.execute(underived).fetchone()[0] == 0
+    docs = "SELECT count(*), count(DISTINCT id) FROM search_docs"
+    assert con.execute(docs).fetchone() == (3, 3)
+    postings = con.execute("SELECT count(*) FROM search_postings").fetchone()[0]
+    assert refresh(con) == RefreshReport()
+    assert con.execute(docs).fetchone() == (3, 3)
+    assert con.execute("SELECT count(*) FROM search_postings").fetchone()[0] == postings
+
+
+def test_an_underived_later_copy_is_not_taken_for_the_original(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    story = seed(0)
+    append(con, [art("o001", "Unrelated text for the first chunk.")], seen_at=T0)
+    append_articles(con, [art("o003", story, "c.test")], seen_at=T0 + timedelta(2))
+    append_articles(con, [art("o002", story, "b.test")], seen_at=T0 + timedelta(1))
+    # One article per chunk: o002 is derived while o003 (same text, seen later) is not yet.
+    refresh(con, chunk=1)
+    assert marks(con)["o002"] == (None, None)
+    assert marks(con)["o003"] == ("o002", "exact")

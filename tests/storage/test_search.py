@@ -11,6 +11,7 @@ import pytest
 
 from ingest.article import Article
 from storage.articles import append_articles
+from storage.derived import RefreshReport, refresh
 from storage.migrations import migrate
 from storage.search import SearchError, compact_index, index_missing, rebuild_index, search
 from storage.warehouse import Warehouse
@@ -32,6 +33,7 @@ def art(key: str, title: str, body: str) -> Article:
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     with Warehouse(tmp_path / "w.duckdb").connection() as connection:
         append_articles(connection, [art(k, *v) for k, v in DOCS.items()], seen_at=T0)
+        refresh(connection)
         yield connection
 
 
@@ -63,15 +65,17 @@ def test_macro_gives_the_same_ranking(con: duckdb.DuckDBPyConnection) -> None:
     assert [r[1] for r in rows] == [pytest.approx(h.score, abs=1e-4) for h in hits]
 
 
-def test_new_articles_are_searchable_after_the_append(con: duckdb.DuckDBPyConnection) -> None:
-    assert search(con, "volcano") == []
+def test_new_articles_are_searchable_after_the_refresh(con: duckdb.DuckDBPyConnection) -> None:
     append_articles(con, [art("e", "Volcano erupts", "Ash over the island.")], seen_at=T0)
+    assert search(con, "volcano") == []  # the append alone does not index
+    assert refresh(con) == RefreshReport(indexed=1, deduplicated=0)
     assert ids(search(con, "volcano")) == ["e"]
 
 
 def test_a_changed_article_matches_on_its_new_text_only(con: duckdb.DuckDBPyConnection) -> None:
     later = T0 + timedelta(hours=1)
     append_articles(con, [art("d", "Weather", "Snow replaces the rain.")], seen_at=later)
+    refresh(con)
     assert ids(search(con, "snow")) == ["d"]
     assert search(con, "wind") == []
     compact_index(con)
@@ -82,6 +86,7 @@ def test_a_changed_article_matches_on_its_new_text_only(con: duckdb.DuckDBPyConn
 def test_unchanged_reappend_does_not_duplicate_postings(con: duckdb.DuckDBPyConnection) -> None:
     before = con.execute("SELECT count(*) FROM search_postings").fetchone()[0]
     append_articles(con, [art(k, *v) for k, v in DOCS.items()], seen_at=T0 + timedelta(1))
+    assert refresh(con) == RefreshReport()
     assert con.execute("SELECT count(*) FROM search_postings").fetchone()[0] == before
 
 
@@ -100,9 +105,9 @@ def test_rows_from_before_the_index_are_indexed_later(tmp_path: Path) -> None:
     append_articles(raw, [art("a", *DOCS["a"])], seen_at=T0)
     migrate(raw, str(path))
     assert search(raw, "harbour") == []
-    assert index_missing(raw) == 1
+    assert refresh(raw).indexed == 1
     assert ids(search(raw, "harbour")) == ["a"]
-    assert index_missing(raw) == 0
+    assert refresh(raw).indexed == 0
     raw.close()
 
 
