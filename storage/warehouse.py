@@ -67,7 +67,11 @@ class Warehouse:
         self._migrated = False
 
     def _config(self) -> dict[str, str | int | bool]:
-        config: dict[str, str | int | bool] = {"memory_limit": self.settings.memory_limit}
+        # No progress bar: DuckDB would draw it on stderr during long statements of a batch job.
+        config: dict[str, str | int | bool] = {
+            "memory_limit": self.settings.memory_limit,
+            "enable_progress_bar": False,
+        }
         if self.settings.threads:
             config["threads"] = self.settings.threads
         if not self.read_only:
