@@ -67,11 +67,7 @@ class Warehouse:
         self._migrated = False
 
     def _config(self) -> dict[str, str | int | bool]:
-        # No progress bar: DuckDB would draw it on stderr during long statements of a batch job.
-        config: dict[str, str | int | bool] = {
-            "memory_limit": self.settings.memory_limit,
-            "enable_progress_bar": False,
-        }
+        config: dict[str, str | int | bool] = {"memory_limit": self.settings.memory_limit}
         if self.settings.threads:
             config["threads"] = self.settings.threads
         if not self.read_only:
@@ -105,6 +101,8 @@ class Warehouse:
             ) from cause
         except duckdb.Error as exc:
             raise WarehouseError(f"{self.path}: cannot open the warehouse: {exc}") from exc
+        # No progress bar: DuckDB would draw it on stderr during long statements of a batch job.
+        con.execute("SET enable_progress_bar = false")
         try:
             self._check_schema(con)
         except BaseException:
