@@ -16,7 +16,7 @@ from storage.search import index_staged, stage_tokens, stage_unindexed
 from storage.warehouse import Warehouse
 
 DERIVED_SCHEMA = 4  # the migration that added duplicate marks and the search index
-DEFAULT_CHUNK = 50_000  # versions per transaction: bounds memory and each turn on the file
+DEFAULT_CHUNK = 5_000  # versions per transaction: bounds memory and each turn on the file
 
 
 @dataclass(frozen=True, slots=True)
