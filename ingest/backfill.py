@@ -178,9 +178,11 @@ def backfill_folder(
     batch_size: int = DEFAULT_BATCH,
     repair: bool = False,
     verify: bool = False,
+    refresh: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> BackfillReport:
-    """The whole folder, batch by batch, then duplicate marks and search postings caught up.
+    """The whole folder, batch by batch, then duplicate marks and search postings caught up
+    (`refresh=False` leaves that to the caller, as the flow does in a task of its own).
 
     `progress` is told how many files each batch held.
     """
@@ -193,7 +195,8 @@ def backfill_folder(
         progress=progress,
     )
     report = job.run(iter_batches(folder, batch_size))
-    refresh_warehouse(warehouse)
+    if refresh:
+        refresh_warehouse(warehouse)
     return report
 
 
