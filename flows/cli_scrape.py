@@ -175,7 +175,7 @@ def scrape(
         )
         plan = to_sources(sources)
     except (ValidationError, ValueError) as exc:
-        raise fail(escape(str(exc)), EXIT_ERROR) from exc
+        raise fail(str(exc), EXIT_ERROR) from exc
     counts = LiveCounts()
     try:
         with Live(counts, console=err_console, refresh_per_second=4, transient=True):
@@ -183,7 +183,7 @@ def scrape(
                 run_scrape(plan, settings, Warehouse(State.warehouse), on_progress=counts.add)
             )
     except WarehouseError as exc:
-        raise fail(escape(str(exc)), EXIT_ERROR) from exc
+        raise fail(str(exc), EXIT_ERROR) from exc
     _print_report(report)
     if not report.ok:
         raise typer.Exit(EXIT_SOME_FAILED)
@@ -219,5 +219,5 @@ def reparse(
                 on_progress=counts.add,
             )
     except WarehouseError as exc:
-        raise fail(escape(str(exc)), EXIT_ERROR) from exc
+        raise fail(str(exc), EXIT_ERROR) from exc
     _print_reparse(report)
