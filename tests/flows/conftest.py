@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+
+# No telemetry from the temporary server (outside `make test` too): it only adds a
+# "database is locked" traceback at start-up on a fresh SQLite file.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from ingest.testing import LocalServer
 from ingest.testing.newsite import DemoSite, build_site
