@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.article import Article
+from storage._transaction import transaction
 
 _TS = pa.timestamp("us", tz="UTC")
 _STAGE_SCHEMA = pa.schema(
@@ -92,14 +93,8 @@ def append_articles(
     """Append one batch in one transaction; re-appending the same texts adds no rows."""
     if not articles:
         return AppendResult()
-    con.execute("BEGIN TRANSACTION")
-    try:
-        result = append_articles_in_transaction(con, articles, seen_at=seen_at, run_id=run_id)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    return result
+    with transaction(con):
+        return append_articles_in_transaction(con, articles, seen_at=seen_at, run_id=run_id)
 
 
 def append_articles_in_transaction(

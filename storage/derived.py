@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from storage._transaction import transaction
 from storage.dedup import duplicates_of_staged
 from storage.migrations import current_version
 from storage.search import index_staged, stage_tokens, stage_unindexed
@@ -25,9 +26,7 @@ class RefreshReport:
     deduplicated: int = 0  # of those, marked as a copy of an earlier article
 
     def __add__(self, other: RefreshReport) -> RefreshReport:
-        return RefreshReport(
-            self.indexed + other.indexed, self.deduplicated + other.deduplicated
-        )
+        return RefreshReport(self.indexed + other.indexed, self.deduplicated + other.deduplicated)
 
 
 def refresh(con: duckdb.DuckDBPyConnection, *, chunk: int = DEFAULT_CHUNK) -> RefreshReport:
@@ -55,13 +54,9 @@ def refresh_chunk(con: duckdb.DuckDBPyConnection, *, chunk: int = DEFAULT_CHUNK)
         raise ValueError(f"chunk must be at least 1, not {chunk}")
     if current_version(con) < DERIVED_SCHEMA:
         return RefreshReport()  # a file below the schema that has somewhere to put them
-    con.execute("BEGIN TRANSACTION")
     try:
-        report = _derive_staged(con, chunk)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            report = _derive_staged(con, chunk)
     finally:
         con.execute("DROP TABLE IF EXISTS temp._tokens")
         con.execute("DROP TABLE IF EXISTS temp._stage")

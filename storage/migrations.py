@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from storage._transaction import transaction
 from storage.errors import SchemaTooNewError
 
 
@@ -260,8 +261,7 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, *, target: int = LATEST) 
     pending = [m for m in MIGRATIONS if found < m.version <= target]
     if not pending:
         return []
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
@@ -273,8 +273,4 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, *, target: int = LATEST) 
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                 [migration.version, migration.name],
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return [m.version for m in pending]

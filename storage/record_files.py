@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.article import Article
+from storage._transaction import transaction
 from storage.articles import AppendResult, append_articles_in_transaction
 
 
@@ -122,13 +123,8 @@ def store_record_batch(
     seen_at: datetime,
 ) -> AppendResult:
     """One backfill batch in one transaction: the articles, the manifest, the skipped files."""
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         appended = append_articles_in_transaction(con, articles, seen_at=seen_at, run_id=run_id)
         touch_unmodified(con, unmodified, seen_at)
         remember_files(con, files, run_id=run_id, loaded_at=seen_at)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return appended

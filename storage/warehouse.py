@@ -22,6 +22,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from storage._transaction import transaction
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
 from storage.migrations import LATEST, current_version, migrate
 
@@ -146,11 +147,5 @@ class Warehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.connection() as con:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                yield con
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
+        with self.connection() as con, transaction(con):
+            yield con
