@@ -70,7 +70,12 @@ def print_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: OutputForma
         records = [dict(zip(columns, row, strict=True)) for row in rows]
         sys.stdout.write(json.dumps(records, default=str) + "\n")
     else:
-        table = Table(*columns)
-        for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
-        console.print(table)
+        console.print(rows_table(columns, rows))
+
+
+def rows_table(columns: list[str], rows: list[tuple[Any, ...]], title: str | None = None) -> Table:
+    """A rich table of query rows, NULL shown as empty."""
+    table = Table(*columns, title=title)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    return table

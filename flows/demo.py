@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
+from flows._console import rows_table
 from flows.backfill import backfill
 from flows.scrape import scrape
 from flows.scrape_params import LimitParams, SourceParams
@@ -32,10 +32,7 @@ def print_summary(warehouse: Warehouse, console: Console) -> None:
     with warehouse.connection() as con:
         for title, sql in DEMO_SUMMARY_SQL:
             result = run_query(con, sql)
-            table = Table(*result.columns, title=title)
-            for row in result.rows:
-                table.add_row(*("" if v is None else str(v) for v in row))
-            console.print(table)
+            console.print(rows_table(result.columns, result.rows, title))
 
 
 @contextmanager

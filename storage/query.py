@@ -47,27 +47,6 @@ def warehouse_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return stats
 
 
-# Short summaries printed after `make run`; each is (title, SQL).
-SUMMARY_SQL: tuple[tuple[str, str], ...] = (
-    (
-        "articles by source",
-        "SELECT coalesce(domain, source) AS site, count(*) AS articles, "
-        "count(*) FILTER (version > 1) AS changed "
-        "FROM articles WHERE valid_to IS NULL GROUP BY 1 ORDER BY 2 DESC, 1",
-    ),
-    (
-        "latest articles",
-        "SELECT id, left(title, 60) AS title, published_at::DATE AS published, language, "
-        "length(text) AS chars FROM articles WHERE valid_to IS NULL "
-        "ORDER BY published_at DESC NULLS LAST, seq, id LIMIT 10",
-    ),
-    (
-        "runs",
-        "SELECT kind, status, started_at::TIMESTAMP(0) AS started, stats FROM runs "
-        "ORDER BY started_at DESC LIMIT 5",
-    ),
-)
-
 # What `make run` prints after scraping the demo site and backfilling seeds/.
 DEMO_SUMMARY_SQL: tuple[tuple[str, str], ...] = (
     (
@@ -84,5 +63,9 @@ DEMO_SUMMARY_SQL: tuple[tuple[str, str], ...] = (
         "QUALIFY row_number() OVER (PARTITION BY coalesce(site_name, domain, source) "
         "ORDER BY published_at DESC NULLS LAST, id) <= 3 ORDER BY site, published DESC, title",
     ),
-    SUMMARY_SQL[-1],  # the latest runs
+    (
+        "runs",
+        "SELECT kind, status, started_at::TIMESTAMP(0) AS started, stats FROM runs "
+        "ORDER BY started_at DESC LIMIT 5",
+    ),
 )
