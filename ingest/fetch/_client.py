@@ -18,11 +18,12 @@ import httpx
 from ingest.fetch._attempt import Attempt, failed, from_exception
 from ingest.fetch._body import content_encoding, read_bounded
 from ingest.fetch._decode import decode_html
-from ingest.fetch._guard import AddressPolicy, check_host_literal
+from ingest.fetch._guard import AddressPolicy, LiteralGuard
 from ingest.fetch._limits import FetchSettings
 from ingest.fetch._many import run_pool
 from ingest.fetch._models import FetchRequest, FetchResult, Outcome
 from ingest.fetch._politeness import HostPolicy
+from ingest.fetch._requests import RequestFactory
 from ingest.fetch._retry import parse_retry_after, retrying
 from ingest.fetch._robots import RobotsCache
 from ingest.fetch._transport import AiohttpTransport
@@ -32,12 +33,6 @@ log = logging.getLogger(__name__)
 
 _HOST = re.compile(rb"[A-Za-z0-9._:-]+")  # after IDNA encoding; ':' for IPv6 literals
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-_ACCEPT = {
-    "article": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1",
-    "feed": "application/rss+xml,application/atom+xml,application/xml;q=0.9,text/xml;q=0.9",
-    "sitemap": "application/xml,text/xml;q=0.9,*/*;q=0.1",
-    "robots": "text/plain,*/*;q=0.1",
-}
 
 
 def _target(url: str) -> tuple[httpx.URL, str]:
@@ -80,6 +75,7 @@ class Fetcher:
         self._policy = AddressPolicy(
             allow_private=s.allow_private_addresses, forbidden=s.forbidden_networks
         )
+        self._literals = LiteralGuard(self._policy)
         self._hosts = HostPolicy(per_host=s.per_host, settings=s.politeness)
         self._robots = RobotsCache(
             fetch=lambda url: self.fetch(FetchRequest(url, kind="robots")),
@@ -88,6 +84,7 @@ class Fetcher:
             failure_ttl_s=s.politeness.robots_failure_ttl_s,
         )
         self._client: httpx.AsyncClient | None = None
+        self._requests: RequestFactory | None = None
         self._slots = asyncio.Semaphore(s.concurrency)
         self._timeout = httpx.Timeout(
             connect=s.timeouts.connect_s,
@@ -102,11 +99,13 @@ class Fetcher:
             transport=transport,
             trust_env=False,
             follow_redirects=False,
+            timeout=self._timeout,
             headers={"User-Agent": self.settings.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         # A crawler keeps no cookies (one site's must not follow us to another), and reading
         # them costs about 0.1 ms of CPU per response in httpx (docs/fetching.md).
         self._client.cookies.extract_cookies = _keep_no_cookies  # type: ignore[method-assign]
+        self._requests = RequestFactory(self._client)
         return self
 
     async def __aexit__(
@@ -191,7 +190,7 @@ class Fetcher:
     ) -> Attempt | str:
         """Fetch `url` once: an `Attempt` when it ends here, or the URL it redirects to."""
         target, origin = _target(url)
-        check_host_literal(target.host, self._policy)
+        self._literals.check(target.host)
         if req.kind != "robots" and self._obeys_robots(target.host):
             if not await self._robots.allows(origin, url):
                 return failed(Outcome.ROBOTS_DISALLOWED, url, "disallowed by robots.txt")
@@ -213,13 +212,13 @@ class Fetcher:
         return s.respect_robots and host.lower() not in s.ignore_robots_for
 
     def _build(self, req: FetchRequest, target: httpx.URL, *, conditional: bool) -> httpx.Request:
-        headers = {"Accept": _ACCEPT[req.kind]}
+        validators = {}
         if conditional and req.etag:
-            headers["If-None-Match"] = req.etag
+            validators["If-None-Match"] = req.etag
         if conditional and req.last_modified:
-            headers["If-Modified-Since"] = req.last_modified
-        assert self._client is not None
-        return self._client.build_request("GET", target, headers=headers, timeout=self._timeout)
+            validators["If-Modified-Since"] = req.last_modified
+        assert self._requests is not None  # set with the client
+        return self._requests.get(target, req.kind, validators)
 
     async def _answer(self, req: FetchRequest, url: str, response: httpx.Response) -> Attempt | str:
         status = response.status_code

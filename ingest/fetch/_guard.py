@@ -57,11 +57,41 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
+def literal_refusal(host: str, policy: AddressPolicy) -> str | None:
+    """Why `policy` refuses `host` if it is an IP literal; None for allowed ones and names."""
+    address = literal_address(host)
+    return None if address is None else refusal_reason(address, policy)
+
+
 def check_host_literal(host: str, policy: AddressPolicy) -> None:
     """Raise `BlockedAddress` when `host` is an IP literal that `policy` refuses."""
-    address = literal_address(host)
-    if address is not None and (reason := refusal_reason(address, policy)):
+    if reason := literal_refusal(host, policy):
         raise BlockedAddress(f"host {host}: {reason}")
+
+
+class LiteralGuard:
+    """`check_host_literal` for one policy, with each host's decision kept for the run.
+
+    Parsing and classifying an address costs ~10 us; a crawl asks about the same hosts all the time.
+    """
+
+    _MAX_HOSTS = 65_536  # beyond this, start over rather than grow without bound
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+        self._decided: dict[str, str | None] = {}
+
+    def check(self, host: str) -> None:
+        """Raise `BlockedAddress` when `host` is an IP literal that the policy refuses."""
+        try:
+            reason = self._decided[host]
+        except KeyError:
+            reason = literal_refusal(host, self._policy)
+            if len(self._decided) >= self._MAX_HOSTS:
+                self._decided.clear()
+            self._decided[host] = reason
+        if reason:
+            raise BlockedAddress(f"host {host}: {reason}")
 
 
 def check_resolved(host: str, addresses: Sequence[str], policy: AddressPolicy) -> None:

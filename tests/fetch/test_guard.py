@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from ingest.fetch import AddressPolicy, Fetcher, FetchSettings, Outcome, refusal_reason
-from ingest.fetch._guard import check_host_literal, check_resolved
+from ingest.fetch._guard import LiteralGuard, check_host_literal, check_resolved
 from ingest.fetch.errors import BlockedAddress
 from ingest.testing import LocalServer
 
@@ -110,3 +110,14 @@ async def test_redirect_to_literal_private_address_is_refused(
     assert result.outcome is Outcome.BLOCKED_ADDRESS
     assert result.redirects == ("http://10.0.0.1/admin",)
     assert "10.0.0.1" in str(result.error)
+
+
+def test_literal_guard_keeps_refusing_a_host_it_has_decided_on() -> None:
+    guard = LiteralGuard(DEFAULT)
+    for _ in range(2):  # the second answer comes from the guard's memory
+        with pytest.raises(BlockedAddress, match=r"host 10\.0\.0\.1: address 10\.0\.0\.1"):
+            guard.check("10.0.0.1")
+        guard.check("example.org")
+    loopback = LiteralGuard(AddressPolicy(allow_private=True))
+    loopback.check("127.0.0.1")
+    loopback.check("127.0.0.1")
