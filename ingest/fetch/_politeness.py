@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from ingest.fetch._limits import Politeness
@@ -25,6 +23,34 @@ class HostState:
     floor_s: float
     delay_s: float
     next_start: float = 0.0  # monotonic time before which no new request may start
+
+
+class HostSlot:
+    """`async with`: one of a host's slots, entered no earlier than the host's delay allows.
+
+    A class, not an `asynccontextmanager`: that builds an async generator for every request.
+    """
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: HostState) -> None:
+        self._state = state
+
+    async def __aenter__(self) -> None:
+        state = self._state
+        await state.slots.acquire()
+        try:
+            now = time.monotonic()
+            start = max(now, state.next_start)
+            state.next_start = start + state.delay_s
+            if start > now:
+                await asyncio.sleep(start - now)
+        except BaseException:
+            state.slots.release()
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._state.slots.release()
 
 
 class HostPolicy:
@@ -54,17 +80,9 @@ class HostPolicy:
         state.floor_s = max(self._settings.min_delay_s, wanted)
         state.delay_s = max(state.delay_s, state.floor_s)
 
-    @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    def slot(self, host: str) -> HostSlot:
         """Hold one of the host's slots, starting no earlier than its delay allows."""
-        state = self.state(host)
-        async with state.slots:
-            now = time.monotonic()
-            start = max(now, state.next_start)
-            state.next_start = start + state.delay_s
-            if start > now:
-                await asyncio.sleep(start - now)
-            yield
+        return HostSlot(self.state(host))
 
     def record(self, host: str, status: int | None) -> None:
         """Adapt the host's delay to an answer (None: no answer at all)."""

@@ -7,9 +7,8 @@ errors are mapped once, here, onto httpx's exception classes (and `BlockedAddres
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import httpx
@@ -19,33 +18,34 @@ from ingest.fetch._guard import AddressPolicy, GuardedResolver
 from ingest.fetch.errors import BlockedAddress, InvalidURL
 
 _CHUNK = 64 * 1024
+_WHOLE_BODY_MAX = 1024 * 1024  # a body declared this small or smaller is read in one piece
 
 
-@contextlib.contextmanager
-def _mapped_errors() -> Iterator[None]:
-    """Re-raise aiohttp's errors as the httpx (or fetch-stage) errors they mean."""
-    try:
-        yield
-    except aiohttp.ClientConnectorDNSError as exc:
+# What aiohttp (and the loop under it) raises; `_mapped` says what each one means to httpx.
+_ERRORS = (aiohttp.ClientError, ConnectionError, TimeoutError)
+
+
+def _mapped(exc: BaseException) -> BaseException:
+    """The httpx (or fetch-stage) error that an aiohttp error means."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
         if isinstance(exc.os_error, BlockedAddress):
-            raise BlockedAddress(str(exc.os_error)) from exc
-        raise httpx.ConnectError(f"name resolution failed: {exc.os_error}") from exc
-    except aiohttp.ConnectionTimeoutError as exc:
-        raise httpx.ConnectTimeout(str(exc) or "connect timed out") from exc
-    except (aiohttp.SocketTimeoutError, aiohttp.ServerTimeoutError) as exc:
-        raise httpx.ReadTimeout(str(exc) or "read timed out") from exc
-    except aiohttp.InvalidURL as exc:
-        raise InvalidURL(f"invalid URL: {exc}") from exc
-    except aiohttp.ClientConnectorError as exc:
-        raise httpx.ConnectError(str(exc)) from exc
-    except aiohttp.ClientPayloadError as exc:
-        raise httpx.RemoteProtocolError(f"incomplete body: {exc}") from exc
-    except aiohttp.ClientResponseError as exc:  # malformed status line or headers
-        raise httpx.RemoteProtocolError(str(exc)) from exc
-    except (aiohttp.ClientError, ConnectionError) as exc:
-        raise httpx.ReadError(str(exc) or type(exc).__name__) from exc
-    except TimeoutError as exc:
-        raise httpx.ReadTimeout("timed out") from exc
+            return BlockedAddress(str(exc.os_error))
+        return httpx.ConnectError(f"name resolution failed: {exc.os_error}")
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(str(exc) or "connect timed out")
+    if isinstance(exc, aiohttp.SocketTimeoutError | aiohttp.ServerTimeoutError):
+        return httpx.ReadTimeout(str(exc) or "read timed out")
+    if isinstance(exc, aiohttp.InvalidURL):
+        return InvalidURL(f"invalid URL: {exc}")
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(str(exc))
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return httpx.RemoteProtocolError(f"incomplete body: {exc}")
+    if isinstance(exc, aiohttp.ClientResponseError):  # malformed status line or headers
+        return httpx.RemoteProtocolError(str(exc))
+    if isinstance(exc, aiohttp.ClientError | ConnectionError):
+        return httpx.ReadError(str(exc) or type(exc).__name__)
+    return httpx.ReadTimeout("timed out")  # a TimeoutError
 
 
 @functools.lru_cache(maxsize=64)
@@ -61,15 +61,30 @@ def _client_timeout(extension: dict[str, float | None]) -> aiohttp.ClientTimeout
 
 
 class _Body(httpx.AsyncByteStream):
-    """The raw (still content-encoded) body of an aiohttp response, chunk by chunk."""
+    """The raw (still content-encoded) body of an aiohttp response, chunk by chunk.
+
+    An iterator object rather than an async generator: the loop registers every generator it
+    starts, a cost per response. A body whose declared length is small comes in one piece
+    (aiohttp reads no more than the declared length), which saves joining chunks later.
+    """
 
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
+        declared = response.content_length
+        self._size = -1 if declared is not None and declared <= _WHOLE_BODY_MAX else _CHUNK
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _mapped_errors():
-            async for chunk in self._response.content.iter_chunked(_CHUNK):
-                yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        try:
+            chunk = await self._response.content.read(self._size)
+        except _ERRORS as exc:
+            raise _mapped(exc) from exc
+        if not chunk:
+            raise StopAsyncIteration
+        self._size = _CHUNK
+        return chunk
 
     async def aclose(self) -> None:
         self._response.release()
@@ -90,18 +105,17 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             ttl_dns_cache=60,
         )
         # No cookie jar: a crawler must not carry one site's cookies into another request.
+        # No `skip_auto_headers` either: httpx requests carry their User-Agent and
+        # Accept-Encoding, so aiohttp adds neither, and skipping costs a header copy per request.
         return aiohttp.ClientSession(
-            connector=connector,
-            auto_decompress=False,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
+            connector=connector, auto_decompress=False, cookie_jar=aiohttp.DummyCookieJar()
         )
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:
             self._session = self._open()
         timeout = _client_timeout(request.extensions.get("timeout", {}))
-        with _mapped_errors():
+        try:
             response = await self._session.request(
                 request.method,
                 # httpx has already percent-encoded the URL; yarl need not do it again.
@@ -114,6 +128,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 compress=None,
                 timeout=timeout,
             )
+        except _ERRORS as exc:
+            raise _mapped(exc) from exc
         return httpx.Response(
             status_code=response.status,
             headers=response.raw_headers,
