@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -59,16 +60,21 @@ def measure(client: str, concurrency: int, base_url: str, pages: int) -> Run:
     failures = ", ".join(f"{n} {name}" for name, n in run.errors.items())
     print(
         f"{client:26} {concurrency:>4} {run.ok:>6}/{pages:<6} {run.pages_per_s:>9.0f} "
-        f"{run.cpu_ms_per_page:>9.2f} {run.peak_rss_mb:>8.0f}  {failures}",
+        f"{run.cpu_ms_per_page:>9.2f} {run.peak_rss_mb:>8.0f} {_load():>5}  {failures}",
         flush=True,
     )
     return run
 
 
+def _load() -> str:
+    """The 1-minute load average: on a shared machine, how much else wanted the cores."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
 def _header(title: str) -> None:
     print(
         f"\n{title}\n{'client':26} {'conc':>4} {'ok/pages':>13} {'pages/s':>9} "
-        f"{'CPU ms/pg':>9} {'RSS MB':>8}",
+        f"{'CPU ms/pg':>9} {'RSS MB':>8} {'load':>5}",
         flush=True,
     )
 
@@ -116,7 +122,7 @@ def retry_cost(args: argparse.Namespace, root: Path) -> tuple[Run, Run]:
 
 def summary(runs: list[Run], server: str, clean: Run, faulty: Run) -> dict[str, object]:
     ours = best(runs, "newsdesk")
-    figures: dict[str, object] = {"server": server, "pages": ours.pages}
+    figures: dict[str, object] = {"server": server, "pages": ours.pages, "load_avg_end": _load()}
     for name, key in (("aiohttp", "vs_aiohttp"), ("httpx", "vs_httpx"), ("scrapy", "vs_scrapy")):
         if any(r.client == name for r in runs):
             other = best(runs, name)
