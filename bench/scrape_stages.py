@@ -117,7 +117,7 @@ def _extract_store(root: str, urls: list[str], db: str, batch: int) -> dict[str,
         add_urls(con, found, now=datetime.now(UTC), run_id=run_id)
     work(
         PageJob(
-            url=urls[0], html="<p>warm up</p>", body=b"", layout="spaced", source=None, fetch_id="x"
+            url=urls[0], html="<p>warm up</p>", layout="spaced", source=None, fetch_id="x"
         )
     )
     extract_s = store_s = 0.0
@@ -130,7 +130,6 @@ def _extract_store(root: str, urls: list[str], db: str, batch: int) -> dict[str,
             job = PageJob(
                 url=url,
                 html=result.text or "",
-                body=body,
                 layout="spaced",
                 source="bench",
                 fetch_id=fetch_id,

@@ -204,3 +204,52 @@ def count_states(con: duckdb.DuckDBPyConnection, *, now: datetime) -> dict[str, 
     due = con.execute(f"SELECT count(*) FROM frontier WHERE {_DUE}", {"now": now}).fetchone()
     counts["due"] = int(due[0]) if due else 0
     return counts
+
+
+_PARSED_SCHEMA = pa.schema(
+    [("url", pa.string()), ("outcome", pa.string()), ("article_id", pa.string())]
+)
+
+
+def apply_reparse(
+    con: duckdb.DuckDBPyConnection,
+    parsed: Sequence[tuple[str, str, str | None]],
+    *,
+    decided_by: Sequence[str],
+) -> None:
+    """Move URLs whose state their last extraction decided to what a re-parse found.
+
+    `parsed` holds (url, outcome, article_id): an article id makes the URL `done`, else it is
+    `failed` with the outcome. Only rows whose current outcome is in `decided_by` change (the
+    extraction outcomes, `ok` and `not_modified`): a later fetch failure, with its retry time,
+    is not the stored page's to overrule. A done row keeps its outcome (`not_modified` too);
+    next attempt times stay as they are.
+    """
+    if not parsed:
+        return
+    table = pa.table(
+        {
+            "url": [p[0] for p in parsed],
+            "outcome": [p[1] for p in parsed],
+            "article_id": [p[2] for p in parsed],
+        },
+        schema=_PARSED_SCHEMA,
+    )
+    con.register("_frontier_parsed", table)
+    try:
+        con.execute(
+            """
+            UPDATE frontier SET
+                state = CASE WHEN u.article_id IS NULL THEN 'failed' ELSE 'done' END,
+                outcome = CASE WHEN u.article_id IS NULL THEN u.outcome
+                               WHEN frontier.state = 'done' THEN frontier.outcome
+                               ELSE 'ok' END,
+                article_id = coalesce(u.article_id, frontier.article_id)
+            FROM (SELECT * FROM _frontier_parsed
+                  QUALIFY row_number() OVER (PARTITION BY url) = 1) u
+            WHERE frontier.url = u.url AND frontier.outcome IN (SELECT unnest($decided))
+            """,
+            {"decided": list(decided_by)},
+        )
+    finally:
+        con.unregister("_frontier_parsed")
