@@ -23,7 +23,7 @@ from ingest.pipeline._work import (
     work,
 )
 from ingest.pipeline.report import MAX_FAILURES, Failure, ReparseReport
-from ingest.pipeline.settings import Progress
+from ingest.pipeline.settings import REFRESH_CHUNK, Progress
 from storage.articles import append_articles_in_transaction
 from storage.derived import refresh_warehouse
 from storage.fetches import (
@@ -131,7 +131,8 @@ def reparse_all(
                         fetched=part.pages, stored=part.pages - part.failed, failed=part.failed
                     )
                 )
-        refresh_warehouse(warehouse)  # changed texts get their duplicate marks and postings
+        # Changed texts get their duplicate marks and search postings.
+        refresh_warehouse(warehouse, chunk=REFRESH_CHUNK)
         status = "completed"
     finally:
         with warehouse.connection() as con:

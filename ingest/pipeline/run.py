@@ -19,7 +19,7 @@ from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline.batch import claim_batch, gather, stored_progress, write
 from ingest.pipeline.discovery import discover
 from ingest.pipeline.report import BatchReport, DiscoveryReport, ScrapeReport, StopReason
-from ingest.pipeline.settings import Progress, ScrapeSettings, Sources
+from ingest.pipeline.settings import REFRESH_CHUNK, Progress, ScrapeSettings, Sources
 from storage.derived import RefreshReport, refresh_warehouse
 from storage.frontier import FrontierItem
 from storage.runs import finish_run, new_run_id, start_run
@@ -200,7 +200,9 @@ async def run_scrape(
             )
             report.stopped = await batches.run(steps, deadline)
         # New articles become searchable and get their duplicate marks once per run.
-        await steps.refresh(partial(asyncio.to_thread, refresh_warehouse, warehouse))
+        await steps.refresh(
+            partial(asyncio.to_thread, refresh_warehouse, warehouse, chunk=REFRESH_CHUNK)
+        )
         status = "completed"
     finally:
         await warming
