@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -59,7 +61,7 @@ class PeakRSS:
     """Samples the summed RSS of a process and its children (extraction workers) until stopped."""
 
     def __init__(self, pid: int) -> None:
-        self.peak = 0
+        self.peak = self.peak_main = 0
         self._process = psutil.Process(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -69,8 +71,9 @@ class PeakRSS:
         while not self._stop.is_set():
             try:
                 tree = [self._process, *self._process.children(recursive=True)]
-                total = sum(p.memory_info().rss for p in tree if p.is_running())
-                self.peak = max(self.peak, total)
+                sizes = [p.memory_info().rss for p in tree if p.is_running()]
+                self.peak = max(self.peak, sum(sizes))
+                self.peak_main = max(self.peak_main, sizes[0] if sizes else 0)
             except psutil.Error:
                 pass
             self._stop.wait(0.05)
@@ -81,7 +84,7 @@ class PeakRSS:
         return self.peak / 2**20
 
 
-def run_stage(stage: str, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
+def run_stage(stage: str, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run one stage in a fresh process; its figures, plus `peak_rss_mb` of its process tree."""
     command = [sys.executable, str(_STAGES), stage, *args]
     process = subprocess.Popen(
@@ -92,7 +95,12 @@ def run_stage(stage: str, *args: str, env: dict[str, str] | None = None) -> dict
     peak = sampler.stop()
     if process.returncode != 0:
         raise RuntimeError(f"stage {stage} failed:\n{err[-3000:]}")
-    figures = {**json.loads(out.strip().splitlines()[-1]), "peak_rss_mb": round(peak, 1)}
+    figures = {
+        **json.loads(out.strip().splitlines()[-1]),
+        "peak_rss_mb": round(peak, 1),
+        "peak_rss_main_mb": round(sampler.peak_main / 2**20, 1),  # the tree's first process
+        "load": round(os.getloadavg()[0], 2),  # 1-minute load average as the stage ended
+    }
     print(f"  {stage} {' '.join(a for a in args if not a.startswith('/'))}: {figures}", flush=True)
     return figures
 
@@ -113,18 +121,24 @@ def serve(root: Path, work: Path, kind: str) -> Iterator[Served]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="1,000 pages; under three minutes")
+    parser.add_argument("--quick", action="store_true", help="1,000 pages; about three minutes")
     parser.add_argument("--pages", type=int, help="pages fetched per run (10,000; quick 1,000)")
     parser.add_argument("--workers", default=None, help="extraction processes to try, e.g. 1,2")
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3, help="core/flow pairs and fetch runs")
     parser.add_argument("--server", choices=["auto", "nginx", "local"], default="auto")
-    parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect flow run")
+    parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect flow runs")
     args = parser.parse_args(argv)
     pages = args.pages or (1_000 if args.quick else 10_000)
-    workers = [int(w) for w in (args.workers or ("1" if args.quick else "1,2")).split(",")]
+    workers = [int(w) for w in (args.workers or "1").split(",")]
+    print(f"load average at start: {_load()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="newsdesk-scrape-bench-") as tmp:
         figures = measure(Path(tmp), pages, workers, args)
     print(json.dumps(figures))
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def measure(
@@ -146,136 +160,181 @@ def measure(
             f"{time.perf_counter() - started:.0f} s",
             flush=True,
         )
-        batch = str(args.batch)
-        fetch = run_stage("fetch", "--urls-file", str(urls_file))
-        es = run_stage(
-            "extract-store",
-            "--urls-file",
-            str(urls_file),
-            "--root",
-            str(root),
-            "--db",
-            str(tmp / "stage.duckdb"),
-            "--batch",
-            batch,
-        )
-        cores = {
-            w: run_stage(
+        batch, repeats = str(args.batch), str(args.repeats)
+
+        def core(frontier: str, name: str, w: int) -> dict[str, Any]:
+            return run_stage(
                 "core",
-                "--frontier",
-                small,
-                "--db",
-                str(tmp / f"core{w}.duckdb"),
-                "--pages",
-                str(pages),
-                "--workers",
-                str(w),
-                "--batch",
-                batch,
+                *("--frontier", frontier, "--db", str(tmp / f"{name}.duckdb")),
+                *("--pages", str(pages), "--workers", str(w), "--batch", batch),
             )
-            for w in workers
-        }
-        big = run_stage(
-            "core",
-            "--frontier",
-            large,
-            "--db",
-            str(tmp / "core-100k.duckdb"),
-            "--pages",
-            str(pages),
-            "--workers",
-            str(workers[0]),
-            "--batch",
-            batch,
-        )
-        flow = None
+
+        def stages(i: int) -> tuple[dict[str, Any], dict[str, Any]]:
+            fetch = run_stage("fetch", "--urls-file", str(urls_file), "--repeats", "1")
+            es = run_stage(
+                "extract-store",
+                *("--urls-file", str(urls_file), "--root", str(root)),
+                *("--db", str(tmp / f"stage{i}.duckdb"), "--batch", batch),
+            )
+            return fetch, es
+
+        # Rounds: the stages and an end-to-end run back to back, the order swapped every
+        # round, so that each ratio compares runs made under the same load.
+        rounds: list[Round] = []
+        for i in range(args.repeats):
+            if i % 2 == 0:
+                fetch, es = stages(i)
+                run = core(small, f"core{i}", workers[0])
+            else:
+                run = core(small, f"core{i}", workers[0])
+                fetch, es = stages(i)
+            rounds.append(Round(pages, fetch, es, run))
+        others = {w: core(small, f"core-w{w}", w) for w in workers[1:]}
+        big = core(large, "core-100k", workers[0])  # memory with ten times the frontier
+        pairs: list[dict[str, Any]] = []
         if not args.no_prefect:
+            folder = tmp / "pairs"
+            folder.mkdir()
             # Prefect's own database in the run's folder: never a user's, never shared.
             env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect")}
-            flow = run_stage(
-                "flow",
-                "--frontier",
-                small,
-                "--db",
-                str(tmp / "flow.duckdb"),
-                "--pages",
-                str(pages),
-                "--batch",
-                batch,
+            pairs = run_stage(
+                "pairs",
+                *("--frontier", small, "--folder", str(folder), "--pages", str(pages)),
+                *("--batch", batch, "--repeats", repeats),
                 env=env,
-            )
-    return report(pages, fetch, es, cores, big, flow, workers[0])
+            )["runs"]
+    print(f"load average at the end: {_load()}", flush=True)
+    return report(pages, rounds, others, big, pairs)
 
 
-def _rate(core: dict[str, float]) -> float:
+def _rate(core: dict[str, Any]) -> float:
     """Pages per second of fetch + extract + store: the run's wall time less discovery."""
-    return core["fetched"] / (core["wall_s"] - core["discovery_s"])
+    return float(core["fetched"] / (core["wall_s"] - core["discovery_s"]))
+
+
+def _cpu_ms(core: dict[str, Any]) -> float:
+    """CPU ms per page of the process tree, discovery left out."""
+    return float((core["cpu_s"] - core["discovery_cpu_s"]) / core["fetched"] * 1000)
+
+
+def _spread(values: list[float], digits: int = 3) -> dict[str, float]:
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+        "n": len(values),
+    }
+
+
+class Round:
+    """One round: fetch only, extract + store only, and an end-to-end run, close in time."""
+
+    def __init__(
+        self, pages: int, fetch: dict[str, Any], es: dict[str, Any], core: dict[str, Any]
+    ) -> None:
+        [f] = fetch["runs"]
+        self.core = core
+        self.wall = {
+            "fetch": f["wall_s"] / pages,
+            "extract": es["extract_s"] / pages,
+            "store": es["store_s"] / pages,
+        }
+        self.cpu = {
+            "fetch": f["cpu_s"] / pages,
+            "extract": es["extract_cpu_s"] / pages,
+            "store": es["store_cpu_s"] / pages,
+        }
+        self.refresh_share = es["store_refresh_s"] / es["store_s"]
+        self.bound = 1 / sum(self.wall.values())
+        self.ratio = _rate(core) / self.bound
+        self.cpu_ratio = sum(self.cpu.values()) * 1000 / _cpu_ms(core)
+
+    def line(self, i: int) -> str:
+        costs = ", ".join(
+            f"{k} {self.wall[k] * 1000:.2f} ({self.cpu[k] * 1000:.2f})" for k in self.wall
+        )
+        c = self.core
+        return (
+            f"round {i}: stage ms/page wall (CPU) {costs} -> bound {self.bound:.0f} pages/s; "
+            f"end to end {_rate(c):.0f} pages/s ({c['fetched']} in "
+            f"{c['wall_s'] - c['discovery_s']:.1f} s + {c['discovery_s']:.1f} s discovery), "
+            f"{_cpu_ms(c):.2f} CPU ms/page -> {self.ratio:.2f}x the bound, stage CPU / "
+            f"end-to-end CPU {self.cpu_ratio:.2f}; peak RSS {c['peak_rss_mb']:.0f} MB; "
+            f"load {c['load']}"
+        )
 
 
 def report(
     pages: int,
-    fetch: dict[str, float],
-    es: dict[str, float],
-    cores: dict[int, dict[str, float]],
-    big: dict[str, float],
-    flow: dict[str, float] | None,
-    main_workers: int,
+    rounds: list[Round],
+    others: dict[int, dict[str, Any]],
+    big: dict[str, Any],
+    pairs: list[dict[str, Any]],
 ) -> dict[str, object]:
-    per_page = {
-        "fetch": fetch["wall_s"] / pages,
-        "extract": es["extract_s"] / pages,
-        "store": es["store_s"] / pages,
-    }
-    bound = 1 / sum(per_page.values())
+    print()
+    for i, r in enumerate(rounds):
+        print(r.line(i))
+    ratios = [r.ratio for r in rounds]
+    cpu_ratios = [r.cpu_ratio for r in rounds]
+    refresh = statistics.median(r.refresh_share for r in rounds)
     print(
-        "\nstage costs per page (ms): "
-        + ", ".join(f"{k} {v * 1000:.2f}" for k, v in per_page.items())
-        + f"  -> stage bound {bound:.0f} pages/s"
+        f"end to end vs stage bound, {len(ratios)} rounds: median {statistics.median(ratios):.2f}"
+        f" (spread {min(ratios):.2f}-{max(ratios):.2f}); stage CPU / end-to-end CPU median "
+        f"{statistics.median(cpu_ratios):.2f}; the store stage includes the end-of-run refresh "
+        f"of duplicate marks and search postings ({refresh:.0%} of it)"
     )
-    print(f"fetch only: {fetch['ok']:.0f}/{pages} ok, {pages / fetch['wall_s']:.0f} pages/s")
-    if "store_append_articles_s" in es:
-        share = es["store_append_articles_s"] / es["store_s"]
-        print(f"store: {share:.0%} of it in append_articles (versions, duplicates, search index)")
-    for w, core in cores.items():
-        print(
-            f"core end to end, {w} extraction process(es): {core['fetched']:.0f} fetched, "
-            f"{core['stored']:.0f} stored in {core['wall_s'] - core['discovery_s']:.1f} s "
-            f"(+ {core['discovery_s']:.1f} s discovering {core['frontier_new']:.0f} URLs) -> "
-            f"{_rate(core):.0f} pages/s = {_rate(core) / bound:.2f}x bound "
-            f"({core['fetched'] / core['wall_s']:.0f} pages/s counting discovery), "
-            f"peak RSS {core['peak_rss_mb']:.0f} MB; extraction processes started "
-            f"beforehand in {core['warm_up_s']:.1f} s"
-        )
-    main = cores[main_workers]
-    e2e = _rate(main)
+    for w, c in others.items():
+        print(f"{w} extraction processes: {_rate(c):.0f} pages/s, {_cpu_ms(c):.2f} CPU ms/page")
+    rss_10k = [float(r.core["peak_rss_mb"]) for r in rounds]
+    rss_ratio = big["peak_rss_mb"] / statistics.median(rss_10k)
     print(
-        f"frontier 100,000: {big['fetched']:.0f} fetched in {big['wall_s']:.1f} s "
-        f"(discovery {big['discovery_s']:.1f} s) -> {_rate(big):.0f} pages/s = "
-        f"{_rate(big) / bound:.2f}x bound (same pages and settings: the spread between the two "
-        f"runs is this machine's noise), peak RSS {big['peak_rss_mb']:.0f} MB "
-        f"(10,000: {main['peak_rss_mb']:.0f} MB)"
+        f"peak RSS (process tree), frontier 10,000: {[round(x) for x in rss_10k]} MB; 100,000: "
+        f"{big['peak_rss_mb']:.0f} MB ({big['fetched']} fetched at {_rate(big):.0f} pages/s, "
+        f"discovery {big['discovery_s']:.1f} s) -> ratio {rss_ratio:.2f}"
     )
-    overhead = None
-    if flow is not None:
-        overhead = flow["wall_s"] / main["wall_s"] - 1  # both include discovery
-        print(
-            f"Prefect flow: {flow['fetched']:.0f} fetched in {flow['wall_s']:.1f} s "
-            f"vs core {main['wall_s']:.1f} s -> overhead {overhead:+.1%}"
-        )
-    best = max(_rate(c) for c in cores.values())
+    median_round = sorted(rounds, key=lambda r: r.ratio)[len(rounds) // 2]
     return {
         "pages": pages,
-        "stage_ms_per_page": {k: round(v * 1000, 3) for k, v in per_page.items()},
-        "stage_bound_pages_s": round(bound, 1),
-        "store_append_share": round(es.get("store_append_articles_s", 0) / es["store_s"], 3),
-        "e2e_pages_s": round(e2e, 1),
-        "e2e_best_pages_s": round(best, 1),
-        "e2e_vs_stage_bound": round(e2e / bound, 3),
-        "e2e_vs_stage_bound_100k_run": round(_rate(big) / bound, 3),
-        "prefect_overhead": round(overhead, 3) if overhead is not None else None,
-        "rss_mb_10k": round(main["peak_rss_mb"], 1),
+        "stage_ms_per_page": {k: round(v * 1000, 3) for k, v in median_round.wall.items()},
+        "stage_cpu_ms_per_page": {k: round(v * 1000, 3) for k, v in median_round.cpu.items()},
+        "stage_bound_pages_s": _spread([r.bound for r in rounds], 1),
+        "e2e_pages_s": _spread([_rate(r.core) for r in rounds], 1),
+        "e2e_cpu_ms_per_page": _spread([_cpu_ms(r.core) for r in rounds]),
+        "e2e_vs_stage_bound": round(statistics.median(ratios), 3),
+        "e2e_vs_stage_bound_spread": [round(min(ratios), 3), round(max(ratios), 3)],
+        "stage_cpu_vs_e2e_cpu": round(statistics.median(cpu_ratios), 3),
+        **{f"e2e_pages_s_{w}_workers": round(_rate(c), 1) for w, c in others.items()},
+        **_prefect(pairs),
+        "rss_mb_10k": _spread(rss_10k, 1),
         "rss_mb_100k": round(big["peak_rss_mb"], 1),
-        "rss_ratio_100k_vs_10k": round(big["peak_rss_mb"] / main["peak_rss_mb"], 3),
+        "rss_ratio_100k_vs_10k": round(rss_ratio, 3),
+    }
+
+
+def _prefect(pairs: list[dict[str, Any]]) -> dict[str, object]:
+    """Flow against core, pair by pair (each pair ran back to back, in alternating order)."""
+    if not pairs:
+        return {"prefect_overhead": None}
+    by_pair: dict[int, dict[str, dict[str, Any]]] = {}
+    for run in pairs:
+        by_pair.setdefault(run["pair"], {})[run["kind"]] = run
+    wall = [p["flow"]["wall_s"] / p["core"]["wall_s"] - 1 for p in by_pair.values()]
+    cpu = [p["flow"]["cpu_s"] / p["core"]["cpu_s"] - 1 for p in by_pair.values()]
+    for i, p in sorted(by_pair.items()):
+        print(
+            f"pair {i}: core {p['core']['wall_s']:.1f} s ({p['core']['cpu_s']:.1f} CPU s), flow "
+            f"{p['flow']['wall_s']:.1f} s ({p['flow']['cpu_s']:.1f} CPU s) -> "
+            f"{wall[i]:+.1%} wall, {cpu[i]:+.1%} CPU; load {p['core']['load_1min']:.1f}"
+        )
+    print(
+        f"Prefect flow vs core, {len(wall)} pairs: median {statistics.median(wall):+.1%} wall "
+        f"(spread {min(wall):+.1%} to {max(wall):+.1%}), {statistics.median(cpu):+.1%} CPU "
+        "(the Prefect API server's CPU included)"
+    )
+    return {
+        "prefect_overhead": round(statistics.median(wall), 3),
+        "prefect_overhead_spread": [round(min(wall), 3), round(max(wall), 3)],
+        "prefect_overhead_cpu": round(statistics.median(cpu), 3),
     }
 
 

@@ -139,16 +139,27 @@ def claim(
     A URL already attempted since `run_id` started (per `runs`) is left for a later run, so a
     retry or revisit that is due at once cannot make a run go round in circles.
     """
+    if limit <= 0:
+        return []
+    # The first `limit` due rows of each host by a top-n aggregate (no sort of the whole
+    # frontier: 5-7x faster than a window over 100,000 due rows), then hosts interleaved.
     rows = con.execute(
         f"""
-        SELECT url, domain, source, depth, attempts, etag, last_modified, title,
-               published_at, article_id
-        FROM frontier
-        WHERE ({_DUE}) AND url NOT IN (SELECT unnest($exclude::VARCHAR[]))
-          AND (last_attempt_at IS NULL OR last_attempt_at < coalesce(
-                (SELECT started_at FROM runs WHERE run_id = $run_id), 'infinity'::TIMESTAMPTZ))
-        ORDER BY row_number() OVER (PARTITION BY domain ORDER BY discovered_at, url),
-                 discovered_at, url
+        WITH firsts AS (
+            SELECT min_by(rowid, (discovered_at, url), $limit) AS rids
+            FROM frontier
+            WHERE ({_DUE}) AND url NOT IN (SELECT unnest($exclude::VARCHAR[]))
+              AND (last_attempt_at IS NULL OR last_attempt_at < coalesce(
+                    (SELECT started_at FROM runs WHERE run_id = $run_id),
+                    'infinity'::TIMESTAMPTZ))
+            GROUP BY domain
+        ), ranked AS (
+            SELECT unnest(rids) AS rid, generate_subscripts(rids, 1) AS turn FROM firsts
+        )
+        SELECT f.url, f.domain, f.source, f.depth, f.attempts, f.etag, f.last_modified,
+               f.title, f.published_at, f.article_id
+        FROM ranked JOIN frontier f ON f.rowid = ranked.rid
+        ORDER BY ranked.turn, f.discovered_at, f.url
         LIMIT $limit
         """,
         {"now": now, "limit": limit, "exclude": list(exclude), "run_id": run_id},
@@ -204,3 +215,52 @@ def count_states(con: duckdb.DuckDBPyConnection, *, now: datetime) -> dict[str, 
     due = con.execute(f"SELECT count(*) FROM frontier WHERE {_DUE}", {"now": now}).fetchone()
     counts["due"] = int(due[0]) if due else 0
     return counts
+
+
+_PARSED_SCHEMA = pa.schema(
+    [("url", pa.string()), ("outcome", pa.string()), ("article_id", pa.string())]
+)
+
+
+def apply_reparse(
+    con: duckdb.DuckDBPyConnection,
+    parsed: Sequence[tuple[str, str, str | None]],
+    *,
+    decided_by: Sequence[str],
+) -> None:
+    """Move URLs whose state their last extraction decided to what a re-parse found.
+
+    `parsed` holds (url, outcome, article_id): an article id makes the URL `done`, else it is
+    `failed` with the outcome. Only rows whose current outcome is in `decided_by` change (the
+    extraction outcomes, `ok` and `not_modified`): a later fetch failure, with its retry time,
+    is not the stored page's to overrule. A done row keeps its outcome (`not_modified` too);
+    next attempt times stay as they are.
+    """
+    if not parsed:
+        return
+    table = pa.table(
+        {
+            "url": [p[0] for p in parsed],
+            "outcome": [p[1] for p in parsed],
+            "article_id": [p[2] for p in parsed],
+        },
+        schema=_PARSED_SCHEMA,
+    )
+    con.register("_frontier_parsed", table)
+    try:
+        con.execute(
+            """
+            UPDATE frontier SET
+                state = CASE WHEN u.article_id IS NULL THEN 'failed' ELSE 'done' END,
+                outcome = CASE WHEN u.article_id IS NULL THEN u.outcome
+                               WHEN frontier.state = 'done' THEN frontier.outcome
+                               ELSE 'ok' END,
+                article_id = coalesce(u.article_id, frontier.article_id)
+            FROM (SELECT * FROM _frontier_parsed
+                  QUALIFY row_number() OVER (PARTITION BY url) = 1) u
+            WHERE frontier.url = u.url AND frontier.outcome IN (SELECT unnest($decided))
+            """,
+            {"decided": list(decided_by)},
+        )
+    finally:
+        con.unregister("_frontier_parsed")

@@ -237,6 +237,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         WHERE d.duplicate_of IS NOT NULL GROUP BY ALL;
         """,
     ),
+    # Number 6 (5 belongs to another change): appended at the end, applied after 4 or 5.
+    Migration(
+        6,
+        "fetch bodies in parquet files",
+        """
+        -- Raw bodies now go to Parquet files beside the warehouse (storage/bodies.py); a row
+        -- names its file relative to `<warehouse>.bodies/`. Rows written before keep `body`.
+        ALTER TABLE fetches ADD COLUMN body_file VARCHAR;
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

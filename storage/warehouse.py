@@ -23,6 +23,7 @@ from tenacity import (
 )
 
 from storage._transaction import transaction
+from storage.bodies import bodies_dir
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
 from storage.migrations import LATEST, current_version, migrate
 
@@ -66,6 +67,11 @@ class Warehouse:
         self.settings = settings or WarehouseSettings()
         self._held: duckdb.DuckDBPyConnection | None = None
         self._migrated = False
+
+    @property
+    def bodies(self) -> Path:
+        """The folder of this warehouse's raw page bodies (Parquet files, `storage.bodies`)."""
+        return bodies_dir(self.path)
 
     def _config(self) -> dict[str, str | int | bool]:
         config: dict[str, str | int | bool] = {"memory_limit": self.settings.memory_limit}

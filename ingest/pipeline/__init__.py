@@ -16,11 +16,12 @@ from ingest.pipeline.report import (
     ReparseReport,
     ScrapeReport,
 )
-from ingest.pipeline.run import run_scrape
+from ingest.pipeline.run import BatchDone, Steps, run_scrape
 from ingest.pipeline.settings import Progress, ScrapeSettings, Sources
 from storage.frontier import FrontierItem
 
 __all__ = [
+    "BatchDone",
     "BatchReport",
     "DiscoveryReport",
     "DomainStats",
@@ -32,6 +33,7 @@ __all__ = [
     "ScrapeReport",
     "ScrapeSettings",
     "Sources",
+    "Steps",
     "claim_batch",
     "discover",
     "is_retryable",

@@ -74,7 +74,7 @@ def fetch_row(
     fetch_id: str | None = None,
     stored: bytes | None = None,
 ) -> FetchRow:
-    """The stored form of a fetch; `stored` is the compressed body (articles only)."""
+    """The stored form of a fetch; `stored` is the raw body to keep (article pages only)."""
     return FetchRow(
         fetch_id=fetch_id or uuid.uuid4().hex,
         run_id=run_id,
@@ -120,7 +120,7 @@ def record(
     """Add one URL's fetch row, article, frontier update, links and figures to the batch."""
     article = _with_discovery_date(page.article, item) if page and page.article else None
     state, outcome, due = next_state(item, result, page, settings, got.now)
-    stored = page.stored_body if page else None
+    stored = result.body if page is not None else None
     row = fetch_row(
         result, run_id=run_id, url=item.url, domain=item.domain, fetch_id=fetch_id, stored=stored
     )

@@ -7,7 +7,6 @@ work(
     PageJob(
         url="http://warm.invalid/",
         html="<html><body><p>Warming up the extractor and its language model.</p></body></html>",
-        body=b"",
         layout="spaced",
         source=None,
         fetch_id="warm-up",

@@ -54,7 +54,6 @@ def _job(
     return PageJob(
         url=result.final_url,
         html=result.text or "",
-        body=result.body,
         layout=s.layout,
         source=item.source,
         fetch_id=fetch_id,
@@ -96,7 +95,7 @@ class _Extraction:
                 results = await future
             except Exception as exc:  # a crashed worker process costs its pages, not the run
                 error = f"extraction failed: {exc!r}"
-                results = [PageResult(None, EXTRACTION_ERROR, error, (), None) for _ in pages]
+                results = [PageResult(None, EXTRACTION_ERROR, error, ()) for _ in pages]
             done.extend((*page, result) for page, result in zip(pages, results, strict=True))
         return done
 
@@ -149,7 +148,7 @@ def write(
     with warehouse.transaction() as con:
         # One domain (the usual batch) takes the append's totals; several need a lookup first.
         before = current_hashes(con, [a.id for a in articles]) if len(domains) > 1 else None
-        insert_fetches(con, got.fetches)
+        insert_fetches(con, got.fetches, bodies=warehouse.bodies)
         appended = append_articles_in_transaction(con, articles, seen_at=got.now, run_id=run_id)
         apply_updates(con, got.updates)
         if got.links and follow_links is not None:

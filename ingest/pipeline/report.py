@@ -212,6 +212,7 @@ class ScrapeReport:
             "batches": self.pages.batches,
             "stopped": self.stopped,
             "elapsed_s": round(self.elapsed_s, 3),
+            "discovery_s": round(self.discovery.elapsed_s, 3),
         }
 
 

@@ -1,26 +1,57 @@
-"""A whole scrape without Prefect: discover, then claim and process batches until done.
+"""A whole scrape: discover, then claim and process batches until done, then derive.
 
-The Prefect flow composes the same steps; this is what the CLI, the tests and the benchmark run.
+This is the one implementation of a run. What runs each step is a `Steps` object: plain calls
+by default (the CLI, the tests, the benchmark), a Prefect task per step in the `scrape` flow
+(one task per batch of hundreds of URLs, never one per URL).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
 
 from ingest.discover import LinkFollowPolicy
 from ingest.fetch import Fetcher
 from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline.batch import claim_batch, gather, stored_progress, write
 from ingest.pipeline.discovery import discover
-from ingest.pipeline.report import ScrapeReport, StopReason
-from ingest.pipeline.settings import Progress, ScrapeSettings, Sources
-from storage.derived import refresh_warehouse
+from ingest.pipeline.report import BatchReport, DiscoveryReport, ScrapeReport, StopReason
+from ingest.pipeline.settings import REFRESH_CHUNK, Progress, ScrapeSettings, Sources
+from storage.derived import RefreshReport, refresh_warehouse
+from storage.frontier import FrontierItem
 from storage.runs import finish_run, new_run_id, start_run
 from storage.warehouse import Warehouse
 
 ProgressHandler = Callable[[Progress], None]
+
+
+@dataclass(slots=True)
+class BatchDone:
+    """One processed batch: its report, and the next batch its transaction claimed."""
+
+    number: int
+    report: BatchReport
+    next_items: list[FrontierItem] = field(default_factory=list)
+
+
+class Steps:
+    """Runs the steps of `run_scrape`; each gets the step as a call without arguments.
+
+    This class calls them directly; the Prefect flow overrides each method to run the step as
+    a task (and to log it), so orchestration lives in `flows/` and the run's logic here.
+    """
+
+    async def discover(self, step: Callable[[], Awaitable[DiscoveryReport]]) -> DiscoveryReport:
+        return await step()
+
+    async def batch(self, number: int, step: Callable[[], Awaitable[BatchDone]]) -> BatchDone:
+        return await step()
+
+    async def refresh(self, step: Callable[[], Awaitable[RefreshReport]]) -> RefreshReport:
+        return await step()
 
 
 def _params(sources: Sources, settings: ScrapeSettings) -> dict[str, object]:
@@ -81,37 +112,48 @@ class _Batches:
             return "time_budget"
         return "max_pages" if self.limit(deadline) <= 0 else "no_work"
 
-    async def run(self, deadline: float | None) -> StopReason:
-        run_id = self.report.run_id
+    async def one(self, number: int, items: list[FrontierItem], claim_next: int) -> BatchDone:
+        """Fetch and extract one batch, then write it in one transaction that claims the next."""
+        started = time.perf_counter()
+        got = await gather(
+            items,
+            fetcher=self.fetcher,
+            run_id=self.report.run_id,
+            settings=self.settings,
+            follow_links=self.follow,
+            on_progress=self.on_progress,
+        )
+        report, after = await asyncio.to_thread(
+            write,
+            self.warehouse,
+            got,
+            run_id=self.report.run_id,
+            follow_links=self.follow,
+            claim_next=claim_next,
+        )
+        report.elapsed_s = time.perf_counter() - started
+        return BatchDone(number, report, after)
+
+    async def run(self, steps: Steps, deadline: float | None) -> StopReason:
         limit = self.limit(deadline)
         items = (
-            await asyncio.to_thread(claim_batch, self.warehouse, limit=limit, run_id=run_id)
+            await asyncio.to_thread(
+                claim_batch, self.warehouse, limit=limit, run_id=self.report.run_id
+            )
             if limit
             else []
         )
+        number = 0
         while items:
-            started = time.perf_counter()
-            got = await gather(
-                items,
-                fetcher=self.fetcher,
-                run_id=run_id,
-                settings=self.settings,
-                follow_links=self.follow,
-                on_progress=self.on_progress,
-            )
+            number += 1
             self.fetched += len(items)
-            batch, items = await asyncio.to_thread(
-                write,
-                self.warehouse,
-                got,
-                run_id=run_id,
-                follow_links=self.follow,
-                claim_next=self.limit(deadline),
-            )
-            batch.elapsed_s = time.perf_counter() - started
-            self.report.pages = self.report.pages + batch
+            # The next batch's size is decided now: the step claims it in its own transaction.
+            step = partial(self.one, number, items, self.limit(deadline))
+            done = await steps.batch(number, step)
+            self.report.pages = self.report.pages + done.report
             if self.on_progress:
-                self.on_progress(stored_progress(batch))
+                self.on_progress(stored_progress(done.report))
+            items = done.next_items
         return self.stop_reason(deadline)
 
 
@@ -122,13 +164,17 @@ async def run_scrape(
     *,
     run_id: str | None = None,
     on_progress: ProgressHandler | None = None,
+    steps: Steps | None = None,
+    params: dict[str, object] | None = None,
 ) -> ScrapeReport:
     """Discover, fetch every due frontier URL in batches, then derive duplicates and search
-    postings of the new articles; the run is recorded in `runs`."""
+    postings of the new articles; the run is recorded in `runs` (with `params`, if given)."""
+    steps = steps or Steps()
     started = time.monotonic()
     deadline = started + settings.time_budget_s if settings.time_budget_s is not None else None
     report = ScrapeReport(run_id=run_id or new_run_id())
-    await asyncio.to_thread(_record_start, warehouse, report.run_id, _params(sources, settings))
+    recorded = params if params is not None else _params(sources, settings)
+    await asyncio.to_thread(_record_start, warehouse, report.run_id, recorded)
     status = "failed"
     # Starting the extraction processes takes seconds: a thread does it while discovery and
     # the first fetches run (their pages wait in the pool's queue meanwhile).
@@ -137,21 +183,26 @@ async def run_scrape(
     )
     try:
         async with Fetcher(settings.fetch) as fetcher:
-            report.discovery = await discover(
-                sources,
-                fetcher=fetcher,
-                warehouse=warehouse,
-                run_id=report.run_id,
-                max_sitemaps=settings.max_sitemaps,
+            report.discovery = await steps.discover(
+                partial(
+                    discover,
+                    sources,
+                    fetcher=fetcher,
+                    warehouse=warehouse,
+                    run_id=report.run_id,
+                    max_sitemaps=settings.max_sitemaps,
+                )
             )
             if on_progress:
                 on_progress(Progress(discovered=report.discovery.new))
             batches = _Batches(
                 report, fetcher, warehouse, settings, sources.follow_links, on_progress
             )
-            report.stopped = await batches.run(deadline)
+            report.stopped = await batches.run(steps, deadline)
         # New articles become searchable and get their duplicate marks once per run.
-        await asyncio.to_thread(refresh_warehouse, warehouse)
+        await steps.refresh(
+            partial(asyncio.to_thread, refresh_warehouse, warehouse, chunk=REFRESH_CHUNK)
+        )
         status = "completed"
     finally:
         await warming

@@ -11,6 +11,11 @@ from ingest.article import Layout
 from ingest.discover import LinkFollowPolicy
 from ingest.fetch import FetchSettings
 
+# Article versions per transaction of the end-of-run derivation (duplicates, search postings).
+# Its memory follows the chunk: on 3,000 synthetic pages, 5,000 (all in one) peaked at 748 MB,
+# 1,000 at 484 MB for the same CPU time (10% more wall: one more open of the file per chunk).
+REFRESH_CHUNK = 1_000
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Sources:

@@ -123,7 +123,7 @@ def test_max_pages_stops_the_run_and_each_batch_is_one_task(
     summary = state.result()
     assert summary["fetched"] == 7 and summary["stopped"] == "max_pages"
     names = asyncio.run(_task_run_names(state.state_details.flow_run_id))
-    batches = [f"{kind}-batch-{n}" for kind in ("fetch", "store") for n in (1, 2, 3)]
+    batches = [f"batch-{n}" for n in (1, 2, 3)]
     assert names == sorted(["discover", *batches, "refresh-derived"])
     pending = _sql(warehouse, "SELECT count(*) FROM frontier WHERE state = 'pending'")
     assert pending[0][0] > 0  # the rest waits for the next run

@@ -33,7 +33,7 @@ async def test_a_revisit_is_conditional_and_a_304_costs_no_parsing(
     sent = {urlsplit(r.target).path: r.headers for r in local_server.requests}
     assert sent[urlsplit(urls[0]).path]["if-none-match"] == '"v0"'
     assert "if-modified-since" in sent[urlsplit(urls[1]).path]
-    rows = sql("SELECT outcome, body IS NULL, count(*) FROM fetches GROUP BY ALL ORDER BY 1")
+    rows = sql("SELECT outcome, body_file IS NULL, count(*) FROM fetches GROUP BY ALL ORDER BY 1")
     assert rows == [("not_modified", True, 3), ("ok", False, 3)]
     assert sql("SELECT count(*) FROM articles") == [(3,)]
     states = sql("SELECT DISTINCT state, outcome FROM frontier")

@@ -19,7 +19,6 @@ async def test_a_dead_worker_is_replaced_for_the_next_jobs() -> None:
     job = PageJob(
         url="http://example.invalid/a",
         html="<html><body><h1>Title</h1><p>A paragraph long enough to count as text.</p>",
-        body=b"raw",
         layout="spaced",
         source="list",
         fetch_id="f1",

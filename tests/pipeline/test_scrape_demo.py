@@ -88,13 +88,22 @@ def test_progress_events_add_up_to_the_report(scraped: Scraped) -> None:
     assert sum(e.failed for e in scraped.events) == scraped.report.pages.failed
 
 
-def test_every_ok_page_keeps_its_raw_body(scraped: Scraped) -> None:
+def test_every_ok_page_keeps_its_raw_body_in_a_parquet_file(scraped: Scraped) -> None:
     rows = scraped.sql(
-        "SELECT count(*), count(body), count(article_id) FROM fetches "
+        "SELECT count(*), count(body_file), count(body), count(article_id) FROM fetches "
         "WHERE kind = 'article' AND outcome = 'ok'"
     )
-    total, with_body, with_article = rows[0]
-    assert total == with_body and with_article == scraped.report.pages.stored
+    total, with_file, in_table, with_article = rows[0]
+    assert total == with_file and in_table == 0
+    assert with_article == scraped.report.pages.stored
+    # The files are plain Parquet: SQL joins them back to their fetch rows byte for byte.
+    folder = scraped.warehouse.bodies
+    joined = scraped.sql(
+        f"SELECT count(*), sum(octet_length(b.body)) = sum(f.bytes) FROM fetches f "
+        f"JOIN read_parquet('{folder}/*/*.parquet', hive_partitioning = true) b "
+        "USING (fetch_id)"
+    )
+    assert joined == [(total, True)]
 
 
 def test_broken_urls_end_failed_with_their_outcome(scraped: Scraped) -> None:

@@ -1,5 +1,6 @@
-"""The fetches table: rows with compressed bodies, the latest stored page of each URL read back
-for re-parsing, and appends that share the caller's transaction."""
+"""The fetches table: bodies in Parquet files named by their rows (and, in warehouses written
+before those, compressed in the table), the latest stored page of each URL read back for
+re-parsing, and appends that share the caller's transaction."""
 
 from __future__ import annotations
 
@@ -26,8 +27,13 @@ HTML = "<html><body><p>Körper</p></body></html>".encode()
 
 
 @pytest.fixture
-def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    with Warehouse(tmp_path / "f.duckdb").connection() as connection:
+def warehouse(tmp_path: Path) -> Warehouse:
+    return Warehouse(tmp_path / "f.duckdb")
+
+
+@pytest.fixture
+def con(warehouse: Warehouse) -> Iterator[duckdb.DuckDBPyConnection]:
+    with warehouse.connection() as connection:
         yield connection
 
 
@@ -40,23 +46,72 @@ def row(url: str, minutes: int, *, outcome: str = "ok", body: bytes | None = HTM
         content_type="text/html; charset=utf-8",
         headers={"content-type": "text/html; charset=utf-8"},
         bytes=len(body or b""),
-        body=compress_body(body) if body is not None else None,
+        body=body,
     )
 
 
-def test_bodies_are_stored_compressed_and_read_back_whole(con) -> None:
+def test_bodies_go_to_one_compressed_parquet_file_and_are_read_back_whole(
+    con, warehouse: Warehouse
+) -> None:
     big = HTML * 500
-    insert_fetches(con, [row("http://a.example/1", 0, body=big)])
+    rows = [row("http://a.example/1", 0, body=big), row("http://a.example/2", 0)]
+    insert_fetches(
+        con,
+        [*rows, row("http://a.example/3", 0, outcome="timeout", body=None)],
+        bodies=warehouse.bodies,
+    )
     stored = con.execute(
-        "SELECT octet_length(body), bytes, headers->>'content-type' FROM fetches"
-    ).fetchone()
-    assert stored[0] < len(big) / 10 and stored[1] == len(big)
-    assert stored[2] == "text/html; charset=utf-8"
-    [page] = load_pages(con, ["http://a.example/1@0"])
-    assert page.body == big and page.content_type == "text/html; charset=utf-8"
+        "SELECT body_file, body IS NULL, bytes, headers->>'content-type' FROM fetches ORDER BY url"
+    ).fetchall()
+    assert [s[0] is None for s in stored] == [False, False, True]
+    assert stored[0][0] == stored[1][0] and all(s[1] for s in stored)
+    assert stored[0][2:] == (len(big), "text/html; charset=utf-8")
+    [file] = list(warehouse.bodies.rglob("*.parquet"))
+    assert file.relative_to(warehouse.bodies).as_posix() == stored[0][0]
+    assert file.parent.name.startswith("fetch_date=") and file.stat().st_size < len(big) / 10
+    pages = load_pages(
+        con, ["http://a.example/1@0", "http://a.example/2@0"], bodies=warehouse.bodies
+    )
+    assert [p.body for p in pages] == [big, HTML] and pages[0].missing is None
 
 
-def test_only_the_latest_ok_fetch_of_each_url_is_reparsed(con) -> None:
+def test_rows_of_older_warehouses_keep_their_bodies_in_the_table(con, warehouse) -> None:
+    con.execute(
+        "INSERT INTO fetches (fetch_id, url, kind, outcome, started_at, content_type, body) "
+        "VALUES ('old', 'http://a.example/old', 'article', 'ok', ?, 'text/html', ?)",
+        [T0, compress_body(HTML)],
+    )
+    insert_fetches(con, [row("http://a.example/new", 0)], bodies=warehouse.bodies)
+    keys = stored_page_urls(con, after=None, limit=10)
+    assert keys == [
+        ("http://a.example/new", "http://a.example/new@0"),
+        ("http://a.example/old", "old"),
+    ]
+    pages = load_pages(con, [k[1] for k in keys], bodies=warehouse.bodies)
+    assert [p.body for p in pages] == [HTML, HTML]
+
+
+def test_a_missing_body_file_is_named_not_fatal(con, warehouse) -> None:
+    insert_fetches(con, [row("http://a.example/1", 0)], bodies=warehouse.bodies)
+    for file in warehouse.bodies.rglob("*.parquet"):
+        file.unlink()
+    [page] = load_pages(con, ["http://a.example/1@0"], bodies=warehouse.bodies)
+    assert page.body is None and page.missing and "cannot read stored page bodies" in page.missing
+
+
+def test_rows_with_bodies_need_a_body_folder(con) -> None:
+    with pytest.raises(ValueError, match="no body folder"):
+        insert_fetches(con, [row("http://a.example/1", 0)])
+
+
+def test_a_failed_insert_leaves_no_body_file(con, warehouse) -> None:
+    insert_fetches(con, [row("http://a.example/1", 0)], bodies=warehouse.bodies)
+    with pytest.raises(duckdb.ConstraintException):  # the same fetch id twice
+        insert_fetches(con, [row("http://a.example/1", 0)], bodies=warehouse.bodies)
+    assert len(list(warehouse.bodies.rglob("*"))) == 2  # one date folder, one file
+
+
+def test_only_the_latest_ok_fetch_of_each_url_is_reparsed(con, warehouse) -> None:
     insert_fetches(
         con,
         [
@@ -66,6 +121,7 @@ def test_only_the_latest_ok_fetch_of_each_url_is_reparsed(con) -> None:
             row("http://a.example/2", 1, outcome="http_error", body=None),
             row("http://a.example/3", 2),
         ],
+        bodies=warehouse.bodies,
     )
     first = stored_page_urls(con, after=None, limit=1)
     assert first == [("http://a.example/1", "http://a.example/1@5")]
@@ -73,10 +129,10 @@ def test_only_the_latest_ok_fetch_of_each_url_is_reparsed(con) -> None:
     assert rest == [("http://a.example/3", "http://a.example/3@2")]
 
 
-def test_appends_roll_back_with_the_callers_transaction(con) -> None:
+def test_appends_roll_back_with_the_callers_transaction(con, warehouse) -> None:
     article = Article(id="0123456789abcdef", text="Headline\n\nBody.")
     con.execute("BEGIN TRANSACTION")
-    insert_fetches(con, [row("http://a.example/1", 0)])
+    insert_fetches(con, [row("http://a.example/1", 0)], bodies=warehouse.bodies)
     result = append_articles_in_transaction(con, [article], seen_at=T0, run_id="r")
     assert result.new == 1
     con.execute("ROLLBACK")
