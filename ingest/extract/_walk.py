@@ -107,10 +107,13 @@ def _child_kind(parent: BlockKind, tag_id: int) -> BlockKind:
 class _Walker:
     """Accumulates inline text and cuts it into blocks at block-element boundaries."""
 
-    def __init__(self, limits: Limits, page_chars: int) -> None:
+    def __init__(self, limits: Limits, page_chars: float) -> None:
         self.limits = limits
         # A chrome-named element holding half the page's text is a wrapper, not chrome.
         self.page_chars = page_chars
+        # The largest element taken for chrome only because it was small: if it might hold
+        # half the page, the page's size decides (see `walk`).
+        self.largest_named_chrome = 0
         self.walk = Walk()
         self.pieces: list[str] = []
         self.link_chars = 0
@@ -148,13 +151,39 @@ class _Walker:
             limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
             if size >= limit or size * 2 >= self.page_chars:
                 return False
+            self.largest_named_chrome = max(self.largest_named_chrome, size)
         self.chrome_chars += size
         return True
 
 
 def walk(root: LexborNode, limits: Limits) -> Walk:
     """Blocks and spans of `root`, by an explicit-stack depth-first walk (no recursion)."""
-    w = _Walker(limits, len(root.text(deep=True, strip=True)))
+    # The page's text size matters only for a chrome-named element holding half of it, which
+    # happens on small pages only: the walk assumes a large page, then checks that assumption
+    # cheaply and walks again with the real size when it might have been wrong.
+    w = _walk(root, limits, float("inf"))
+    largest = w.largest_named_chrome
+    if largest and 2 * largest >= _known_chars(w.walk):
+        page_chars = len(root.text(deep=True, strip=True))  # stripped per text node, in C
+        if 2 * largest >= page_chars:
+            w = _walk(root, limits, page_chars)
+    return w.walk
+
+
+def _known_chars(found: Walk) -> int:
+    """A lower bound of the page's stripped text length: the non-space characters of its
+    blocks (cell separators aside) and the chrome text measured on the way."""
+    total = 0
+    for block in found.blocks:
+        text = block.text
+        total += len(text) - text.count(" ") + block.chrome_chars
+        if block.kind == "table_row":
+            total -= text.count("|")
+    return total
+
+
+def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
+    w = _Walker(limits, page_chars)
     spans = w.walk.spans
     blocks = w.walk.blocks
     pieces = w.pieces
@@ -224,4 +253,4 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
         spans.append(span)
         stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
         node = child
-    return w.walk
+    return w

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from itertools import accumulate
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._limits import DEFAULT_LIMITS, Limits
+from ._scan import INVISIBLE
 from ._walk import RawBlock, Span, Walk, _tag_ids, walk
 from .model import Block
 
@@ -32,20 +33,26 @@ _NEVER_CLUSTER = _tag_ids("html body")
 _NARROW = 0.9
 # A container worth less than this (in characters of prose) is not an article.
 _MIN_ARTICLE = 200
-_INVISIBLE = "script, style, noscript, template, svg"
 # Weight of a chrome or navigation character against an article character.
 _CHROME_WEIGHT = 1.0
 _LINK_WEIGHT = 0.5
 
 
 def body_blocks(
-    tree: LexborHTMLParser, title: str | None = None, *, limits: Limits = DEFAULT_LIMITS
+    tree: LexborHTMLParser,
+    title: str | None = None,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    invisible: list[LexborNode] | None = None,
 ) -> tuple[Block, ...]:
-    """The body of the page in `tree` as blocks, with a leading copy of `title` left out."""
+    """The body of the page in `tree` as blocks, with a leading copy of `title` left out.
+    `invisible` are the page's scripts, styles... when the caller has found them already."""
     root = tree.body or tree.root
     if root is None:
         return ()
-    for node in root.css(_INVISIBLE):  # so that element text lengths count visible text only
+    if invisible is None:
+        invisible = root.css(INVISIBLE)
+    for node in invisible:  # so that element text lengths count visible text only
         node.decompose()
     found = walk(root, limits)
     own_links = [b.link_chars for b in found.blocks]
