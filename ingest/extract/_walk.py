@@ -212,7 +212,13 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
                     pieces.append(" ")
             else:
                 parent = stack[-1]
-                w.text(node.text_content or "", parent[4], parent[2])
+                value = node.text_content or ""
+                if parent[2] in _TOP:
+                    w.text(value, parent[4], parent[2])
+                else:  # the common case of `w.text`, inline: most text is in a block
+                    pieces.append(value)
+                    if parent[4]:
+                        w.link_chars += len(value.strip())
             node = node.next
             continue
         parent = stack[-1]
@@ -237,7 +243,13 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
                 pieces.append(CELL_MARK)
             if child is not None and child.tag_id == 2 and child.next is None:
                 # a leaf like <a>text</a>: not descended
-                w.text(child.text_content or "", link, parent[2])
+                value = child.text_content or ""
+                if parent[2] in _TOP:
+                    w.text(value, link, parent[2])
+                else:
+                    pieces.append(value)
+                    if link:
+                        w.link_chars += len(value.strip())
             elif child is not None:
                 stack.append((node, parent[1], parent[2], None, link))
                 node = child

@@ -57,13 +57,13 @@ def body_blocks(
     found = walk(root, limits)
     own_links = [b.link_chars for b in found.blocks]
     _mark_link_clusters(found)
-    chosen = _choose(found)
-    if chosen is None or _gain(found, chosen) < _MIN_ARTICLE:
+    chosen, gain = _choose(found)
+    if chosen is None or gain < _MIN_ARTICLE:
         # Nothing article-sized outside the teaser lists: a section or home page, whose
         # teasers are its content after all.
         for block, links in zip(found.blocks, own_links, strict=True):
             block.link_chars = links
-        chosen = _choose(found)
+        chosen, _ = _choose(found)
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
         kept = _kept(found.blocks) or [b for b in found.blocks if b.text]
     else:
@@ -130,25 +130,24 @@ def _orphan_prose(blocks: list[RawBlock]) -> list[int]:
     return out
 
 
-def _gain(found: Walk, span: Span) -> float:
-    return sum(_value(b) for b in found.blocks[span.start : span.end])
-
-
-def _choose(found: Walk) -> Span | None:
+def _choose(found: Walk) -> tuple[Span | None, float]:
     """The element with the highest article-minus-chrome total, narrowed to the smallest
-    element that keeps nearly all of it (so that a trail of teasers does not ride along)."""
+    element that keeps nearly all of it (so that a trail of teasers does not ride along),
+    and its total."""
     totals = [0.0, *accumulate(_value(b) for b in found.blocks)]
     gains = [totals[span.end] - totals[span.start] for span in found.spans]
     top = max(gains, default=0.0)
     if top <= 0:
-        return None
+        return None, 0.0
     best: Span | None = None
+    best_gain = 0.0
     for span, gain in zip(found.spans, gains, strict=True):
         if gain < _NARROW * top:
             continue
         if best is None or span.end - span.start <= best.end - best.start:
             best = span
-    return best
+            best_gain = gain
+    return best, best_gain
 
 
 def _linky(block: RawBlock) -> bool:
