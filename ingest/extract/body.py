@@ -17,6 +17,9 @@ from .model import Block
 
 # A block whose link text is more than this share of its text is navigation, not prose.
 _MAX_LINK_DENSITY = 0.5
+# A link-heavy line of the article with this much text of its own is a sentence that links
+# ("Thanks to X, users can now <a>import logins</a>"), not navigation.
+_OWN_TEXT_CHARS = 30
 # Blocks at least this long count as prose even when not in a <p>.
 _PROSE_CHARS = 80
 _PROSE_TAGS = _tag_ids("p pre blockquote td")
@@ -64,6 +67,9 @@ def body_blocks(
         for block, links in zip(found.blocks, own_links, strict=True):
             block.link_chars = links
         chosen, _ = _choose(found)
+    # Inside the container each line is judged by its own links, not by its list's.
+    for block, links in zip(found.blocks, own_links, strict=True):
+        block.link_chars = links
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
         kept = _kept(found.blocks) or [b for b in found.blocks if b.text]
     else:
@@ -155,8 +161,13 @@ def _linky(block: RawBlock) -> bool:
 
 
 def _kept(blocks: list[RawBlock]) -> list[RawBlock]:
-    """The container's text blocks, without lines that are mostly link text."""
-    return [b for b in blocks if b.text and not _linky(b)]
+    """The container's text blocks, without lines that are mostly link text and say little
+    of their own."""
+    return [
+        b
+        for b in blocks
+        if b.text and (not _linky(b) or len(b.text) - b.link_chars >= _OWN_TEXT_CHARS)
+    ]
 
 
 def _to_block(raw: RawBlock) -> Block:

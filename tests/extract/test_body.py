@@ -123,6 +123,26 @@ def test_link_only_lines_inside_the_article_are_dropped() -> None:
     assert texts(html) == [PROSE]
 
 
+def test_a_sentence_that_is_mostly_a_link_stays_but_a_link_with_a_label_does_not() -> None:
+    own = "Thanks to a new contributor, users can now "
+    link = "import saved logins from other apps into the browser"
+    sentence = own + link
+    linked = f'{own}<a href="/bug/1">{link}</a>'
+    html = page(
+        f"<article><p>{PROSE}</p><ul><li>{PROSE}</li><li>{linked}</li></ul>"
+        f'<p>Related: <a href="/other">Another story on the same subject</a></p></article>'
+    )
+    assert texts(html) == [PROSE, PROSE, sentence]
+
+
+def test_a_list_of_links_inside_the_article_is_left_out_item_by_item() -> None:
+    links = "".join(
+        f'<li><a href="/s{i}">Another story number {i} on this</a></li>' for i in range(5)
+    )
+    html = page(f"<article><p>{PROSE}</p><p>{PROSE}</p><ul>{links}</ul></article>")
+    assert texts(html) == [PROSE, PROSE]
+
+
 def test_nested_paragraphs_in_list_items_and_quotes_keep_the_outer_kind() -> None:
     html = page(
         f"<article><p>{PROSE}</p><ul><li><p>inside a list item</p></li></ul>"
