@@ -77,6 +77,10 @@ class Span:
     tag_id: int
     start: int
     end: int = 0
+    # The nearest enclosing block element's span, and the element's class attribute: what
+    # tells the parts of a story split into sibling elements ("story-body-1", "-2"...).
+    parent: Span | None = None
+    cls: str | None = None
 
 
 @dataclass(slots=True)
@@ -193,6 +197,7 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
     stack: list[tuple[LexborNode, BlockKind, int, Span | None, bool]] = [
         (root, "paragraph", root.tag_id, top, False)
     ]
+    owners = [top]  # the spans of the open block elements
     node = root.first_child
     while True:
         if node is None:
@@ -201,6 +206,7 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
                 if pieces or w.chrome_chars:
                     w.flush(kind, block_tag)
                 span.end = len(blocks)
+                owners.pop()
             if not stack:
                 break
             node = done.next
@@ -228,6 +234,7 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
             node = node.next
             continue
         verdict = 0
+        attrs = None
         if tag_id not in _PLAIN_INLINE:
             attrs = node.attributes
             if attrs:
@@ -261,8 +268,9 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
         if child is None:  # an empty block holds no text: no span needed
             node = node.next
             continue
-        span = Span(tag_id, len(blocks))
+        span = Span(tag_id, len(blocks), 0, owners[-1], attrs.get("class") if attrs else None)
         spans.append(span)
+        owners.append(span)
         stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
         node = child
     return w

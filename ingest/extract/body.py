@@ -34,6 +34,8 @@ _LISTS = _tag_ids("ul ol dl")
 _NEVER_CLUSTER = _tag_ids("html body")
 # The container is the smallest element holding this share of the best total.
 _NARROW = 0.9
+# How far up from the container to look for the other parts of a split story.
+_SPLIT_LEVELS = 2
 # A container worth less than this (in characters of prose) is not an article.
 _MIN_ARTICLE = 200
 # Weight of a chrome or navigation character against an article character.
@@ -73,7 +75,9 @@ def body_blocks(
     if chosen is None:  # no element stands out (tiny or flat page): keep whatever reads as text
         kept = _kept(found.blocks) or [b for b in found.blocks if b.text]
     else:
-        kept = _kept(found.blocks[chosen.start : chosen.end])
+        kept = _kept(
+            [b for part in _parts(found, chosen) for b in found.blocks[part.start : part.end]]
+        )
     return _drop_title(tuple(_to_block(b) for b in kept), title)
 
 
@@ -154,6 +158,41 @@ def _choose(found: Walk) -> tuple[Span | None, float]:
             best = span
             best_gain = gain
     return best, best_gain
+
+
+def _parts(found: Walk, chosen: Span) -> list[Span]:
+    """`chosen`, plus the elements of the same tag and classes (digits aside) beside it or
+    beside its parent that hold article text: the parts of a story that the page split with
+    ads or teasers between them ("story-body-1", "story-body-2"...)."""
+    blocks = found.blocks
+    element: Span | None = chosen
+    for _ in range(_SPLIT_LEVELS):
+        if element is None or element.parent is None:
+            break
+        key = _class_key(element.cls)
+        if key:
+            parent = element.parent
+            tag_id = element.tag_id
+            others = [
+                span
+                for span in found.spans
+                if span.parent is parent
+                and span is not element
+                and span.tag_id == tag_id
+                and _class_key(span.cls) == key
+                and sum(_value(b) for b in blocks[span.start : span.end]) > 0
+            ]
+            if others:
+                return sorted([chosen, *others], key=lambda span: span.start)
+        element = element.parent
+    return [chosen]
+
+
+def _class_key(cls: str | None) -> frozenset[str]:
+    return frozenset(cls.translate(_NO_DIGITS).split()) if cls else frozenset()
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
 
 
 def _linky(block: RawBlock) -> bool:

@@ -143,6 +143,23 @@ def test_a_list_of_links_inside_the_article_is_left_out_item_by_item() -> None:
     assert texts(html) == [PROSE, PROSE]
 
 
+@pytest.mark.parametrize("wrap", [False, True])
+def test_a_story_split_by_a_teaser_box_keeps_its_short_first_part(wrap: bool) -> None:
+    first = "The short first part of the story, before the box: " + PROSE
+    rest = "".join(f"<p>{PROSE} Part two, paragraph {i}.</p>" for i in range(12))
+    teasers = "".join(f'<li><a href="/t{i}">Teaser headline number {i}</a></li>' for i in range(4))
+    parts = [
+        f'<div class="story-body story-body-1"><p>{first}</p></div>',
+        f'<div class="story-body story-body-2">{rest}</div>',
+    ]
+    if wrap:  # each part in a wrapper of its own, as some sites do
+        parts = [f'<div class="story-part">{part}</div>' for part in parts]
+    html = page(f"<article>{parts[0]}<div class=box><ul>{teasers}</ul></div>{parts[1]}</article>")
+    found = texts(html)
+    assert found[0] == first
+    assert len(found) == 13 and not any("Teaser" in line for line in found)
+
+
 def test_nested_paragraphs_in_list_items_and_quotes_keep_the_outer_kind() -> None:
     html = page(
         f"<article><p>{PROSE}</p><ul><li><p>inside a list item</p></li></ul>"
