@@ -1,4 +1,5 @@
-"""One pass over the parsed tree that collects every element the metadata readers look at.
+"""One pass over the parsed tree that collects every element the metadata readers look at,
+and the invisible elements (scripts, styles...) that the body finder removes afterwards.
 
 Each full-tree CSS query costs ~100 µs on a news page, so all of them are asked at once.
 """
@@ -9,6 +10,10 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ._walk import _tag_ids
+
+# Never shown as text; the body finder removes them so that element text counts what is seen.
+INVISIBLE = "script, style, noscript, template, svg"
 # More matches than this means a hostile or generated page; the head's tags come first anyway.
 MAX_NODES = 5_000
 _MAX_ANCESTORS = 40
@@ -19,13 +24,15 @@ _SELECTOR = ", ".join(
         'link[rel~="canonical" i][href]',
         'link[rel~="amphtml" i][href]',
         'link[rel~="image_src" i][href]',
-        'script[type*="ld+json" i]',
+        # Every script: JSON-LD for the metadata, all of them invisible for the body.
+        "script",
         "h1",
         "time",
         "[itemprop]",
         "title",
         "base[href]",
         'a[rel~="author" i]',
+        INVISIBLE,
     )
 )
 # Only the fallbacks (visible byline, written date) need these; most pages never ask.
@@ -54,6 +61,7 @@ class PageNodes:
     base: LexborNode | None = None
     html: LexborNode | None = None
     tree: LexborHTMLParser | None = None
+    invisible: list[LexborNode] = field(default_factory=list)
     _classed: ClassedNodes | None = None
 
     def classed(self) -> ClassedNodes:
@@ -81,36 +89,56 @@ class ClassedNodes:
             self.dates.append(node)
 
 
-_BY_TAG = {
-    "script": "scripts",
-    "h1": "headings",
-    "time": "times",
-}
+def _tag_id(name: str) -> int:
+    return next(iter(_tag_ids(name)))
 
 
+# Compared by Lexbor's numeric tag ids: reading `tag` builds a new string every time.
+_SCRIPT, _META, _LINK, _H1, _TIME, _TITLE, _BASE, _A = map(
+    _tag_id, "script meta link h1 time title base a".split()
+)
+_INVISIBLE_IDS = _tag_ids(INVISIBLE.replace(",", ""))
 # Tags whose itemprop (headline, ...) no reader asks for.
-_NEVER_MICRODATA = frozenset({"script", "title", "base", "h1"})
+_NEVER_MICRODATA = frozenset({_SCRIPT, _TITLE, _BASE, _H1})
 
 
 def scan(tree: LexborHTMLParser) -> PageNodes:
     found = PageNodes(html=tree.css_first("html"), tree=tree)
-    for node in tree.css(_SELECTOR)[:MAX_NODES]:
-        tag = node.tag
+    invisible = found.invisible
+    read = 0
+    previous = 0
+    for node in tree.css(_SELECTOR):
+        # Lexbor lists an element once per selector it matches, the copies one after another.
+        if node.mem_id == previous:
+            continue
+        previous = node.mem_id
+        tag = node.tag_id
+        if tag in _INVISIBLE_IDS:
+            invisible.append(node)
+            if tag != _SCRIPT or "ld+json" not in (node.attrs.get("type") or "").lower():
+                continue
+        read += 1
+        if read > MAX_NODES:  # the invisible ones are still all wanted
+            continue
+        if tag == _SCRIPT:
+            found.scripts.append(node)
+            continue
         # <meta> and <link> are read only through their attributes, fetched here once.
-        if tag == "meta":
+        if tag == _META:
             found.metas.append(node.attributes)
             continue
-        if tag == "link":
+        if tag == _LINK:
             found.links.append(node.attributes)
             continue
-        bucket = _BY_TAG.get(tag or "")
-        if bucket is not None:
-            getattr(found, bucket).append(node)
-        elif tag == "title":
+        if tag == _H1:
+            found.headings.append(node)
+        elif tag == _TIME:
+            found.times.append(node)
+        elif tag == _TITLE:
             found.title = found.title or node
-        elif tag == "base":
+        elif tag == _BASE:
             found.base = found.base or node
-        elif tag == "a" and "author" in (node.attrs.get("rel") or "").lower().split():
+        elif tag == _A and "author" in (node.attrs.get("rel") or "").lower().split():
             found.author_links.append(node)
         if tag not in _NEVER_MICRODATA:
             itemprop = node.attrs.get("itemprop")

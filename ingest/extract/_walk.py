@@ -77,6 +77,10 @@ class Span:
     tag_id: int
     start: int
     end: int = 0
+    # The nearest enclosing block element's span, and the element's class attribute: what
+    # tells the parts of a story split into sibling elements ("story-body-1", "-2"...).
+    parent: Span | None = None
+    cls: str | None = None
 
 
 @dataclass(slots=True)
@@ -107,10 +111,13 @@ def _child_kind(parent: BlockKind, tag_id: int) -> BlockKind:
 class _Walker:
     """Accumulates inline text and cuts it into blocks at block-element boundaries."""
 
-    def __init__(self, limits: Limits, page_chars: int) -> None:
+    def __init__(self, limits: Limits, page_chars: float) -> None:
         self.limits = limits
         # A chrome-named element holding half the page's text is a wrapper, not chrome.
         self.page_chars = page_chars
+        # The largest element taken for chrome only because it was small: if it might hold
+        # half the page, the page's size decides (see `walk`).
+        self.largest_named_chrome = 0
         self.walk = Walk()
         self.pieces: list[str] = []
         self.link_chars = 0
@@ -148,13 +155,39 @@ class _Walker:
             limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
             if size >= limit or size * 2 >= self.page_chars:
                 return False
+            self.largest_named_chrome = max(self.largest_named_chrome, size)
         self.chrome_chars += size
         return True
 
 
 def walk(root: LexborNode, limits: Limits) -> Walk:
     """Blocks and spans of `root`, by an explicit-stack depth-first walk (no recursion)."""
-    w = _Walker(limits, len(root.text(deep=True, strip=True)))
+    # The page's text size matters only for a chrome-named element holding half of it, which
+    # happens on small pages only: the walk assumes a large page, then checks that assumption
+    # cheaply and walks again with the real size when it might have been wrong.
+    w = _walk(root, limits, float("inf"))
+    largest = w.largest_named_chrome
+    if largest and 2 * largest >= _known_chars(w.walk):
+        page_chars = len(root.text(deep=True, strip=True))  # stripped per text node, in C
+        if 2 * largest >= page_chars:
+            w = _walk(root, limits, page_chars)
+    return w.walk
+
+
+def _known_chars(found: Walk) -> int:
+    """A lower bound of the page's stripped text length: the non-space characters of its
+    blocks (cell separators aside) and the chrome text measured on the way."""
+    total = 0
+    for block in found.blocks:
+        text = block.text
+        total += len(text) - text.count(" ") + block.chrome_chars
+        if block.kind == "table_row":
+            total -= text.count("|")
+    return total
+
+
+def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
+    w = _Walker(limits, page_chars)
     spans = w.walk.spans
     blocks = w.walk.blocks
     pieces = w.pieces
@@ -164,6 +197,7 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
     stack: list[tuple[LexborNode, BlockKind, int, Span | None, bool]] = [
         (root, "paragraph", root.tag_id, top, False)
     ]
+    owners = [top]  # the spans of the open block elements
     node = root.first_child
     while True:
         if node is None:
@@ -172,6 +206,7 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                 if pieces or w.chrome_chars:
                     w.flush(kind, block_tag)
                 span.end = len(blocks)
+                owners.pop()
             if not stack:
                 break
             node = done.next
@@ -183,7 +218,13 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                     pieces.append(" ")
             else:
                 parent = stack[-1]
-                w.text(node.text_content or "", parent[4], parent[2])
+                value = node.text_content or ""
+                if parent[2] in _TOP:
+                    w.text(value, parent[4], parent[2])
+                else:  # the common case of `w.text`, inline: most text is in a block
+                    pieces.append(value)
+                    if parent[4]:
+                        w.link_chars += len(value.strip())
             node = node.next
             continue
         parent = stack[-1]
@@ -193,6 +234,7 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
             node = node.next
             continue
         verdict = 0
+        attrs = None
         if tag_id not in _PLAIN_INLINE:
             attrs = node.attributes
             if attrs:
@@ -208,7 +250,13 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
                 pieces.append(CELL_MARK)
             if child is not None and child.tag_id == 2 and child.next is None:
                 # a leaf like <a>text</a>: not descended
-                w.text(child.text_content or "", link, parent[2])
+                value = child.text_content or ""
+                if parent[2] in _TOP:
+                    w.text(value, link, parent[2])
+                else:
+                    pieces.append(value)
+                    if link:
+                        w.link_chars += len(value.strip())
             elif child is not None:
                 stack.append((node, parent[1], parent[2], None, link))
                 node = child
@@ -220,8 +268,9 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
         if child is None:  # an empty block holds no text: no span needed
             node = node.next
             continue
-        span = Span(tag_id, len(blocks))
+        span = Span(tag_id, len(blocks), 0, owners[-1], attrs.get("class") if attrs else None)
         spans.append(span)
+        owners.append(span)
         stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
         node = child
-    return w.walk
+    return w

@@ -32,9 +32,13 @@ _IMAGE_META = (
 )
 
 
-def read_metadata(tree: LexborHTMLParser, url: str | None) -> Extracted:
-    """Everything but the body (`blocks` stays empty); reads `tree` without changing it."""
-    nodes = scan(tree)
+def read_metadata(
+    tree: LexborHTMLParser, url: str | None, *, nodes: PageNodes | None = None
+) -> Extracted:
+    """Everything but the body (`blocks` stays empty); reads `tree` without changing it.
+    `nodes` is `scan(tree)` when the caller has it already."""
+    if nodes is None:
+        nodes = scan(tree)
     tags = read_head_tags(nodes)
     jsonld = read_jsonld(nodes.scripts)
     article = jsonld.article or {}

@@ -123,6 +123,43 @@ def test_link_only_lines_inside_the_article_are_dropped() -> None:
     assert texts(html) == [PROSE]
 
 
+def test_a_sentence_that_is_mostly_a_link_stays_but_a_link_with_a_label_does_not() -> None:
+    own = "Thanks to a new contributor, users can now "
+    link = "import saved logins from other apps into the browser"
+    sentence = own + link
+    linked = f'{own}<a href="/bug/1">{link}</a>'
+    html = page(
+        f"<article><p>{PROSE}</p><ul><li>{PROSE}</li><li>{linked}</li></ul>"
+        f'<p>Related: <a href="/other">Another story on the same subject</a></p></article>'
+    )
+    assert texts(html) == [PROSE, PROSE, sentence]
+
+
+def test_a_list_of_links_inside_the_article_is_left_out_item_by_item() -> None:
+    links = "".join(
+        f'<li><a href="/s{i}">Another story number {i} on this</a></li>' for i in range(5)
+    )
+    html = page(f"<article><p>{PROSE}</p><p>{PROSE}</p><ul>{links}</ul></article>")
+    assert texts(html) == [PROSE, PROSE]
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_a_story_split_by_a_teaser_box_keeps_its_short_first_part(wrap: bool) -> None:
+    first = "The short first part of the story, before the box: " + PROSE
+    rest = "".join(f"<p>{PROSE} Part two, paragraph {i}.</p>" for i in range(12))
+    teasers = "".join(f'<li><a href="/t{i}">Teaser headline number {i}</a></li>' for i in range(4))
+    parts = [
+        f'<div class="story-body story-body-1"><p>{first}</p></div>',
+        f'<div class="story-body story-body-2">{rest}</div>',
+    ]
+    if wrap:  # each part in a wrapper of its own, as some sites do
+        parts = [f'<div class="story-part">{part}</div>' for part in parts]
+    html = page(f"<article>{parts[0]}<div class=box><ul>{teasers}</ul></div>{parts[1]}</article>")
+    found = texts(html)
+    assert found[0] == first
+    assert len(found) == 13 and not any("Teaser" in line for line in found)
+
+
 def test_nested_paragraphs_in_list_items_and_quotes_keep_the_outer_kind() -> None:
     html = page(
         f"<article><p>{PROSE}</p><ul><li><p>inside a list item</p></li></ul>"
