@@ -20,12 +20,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fetch_clients import CLIENTS  # noqa: E402
+from fetch_clients import CLIENTS, ON_UVLOOP  # noqa: E402
 from fetch_servers import Served, ensure_nginx, local_server, nginx, write_pages  # noqa: E402
 
 _CLIENT_SCRIPT = Path(__file__).resolve().parent / "fetch_clients.py"
 _MAIN = ("newsdesk", "aiohttp", "httpx", "scrapy")
 _TRANSPORTS = ("httpx+httpx-aiohttp", "httpx+newsdesk-transport")
+# (ours, theirs, JSON key): each ratio compares clients on the same kind of event loop.
+_RATIOS = (
+    ("newsdesk", "aiohttp", "vs_aiohttp"),
+    ("newsdesk", "httpx", "vs_httpx"),
+    ("newsdesk", "scrapy", "vs_scrapy"),
+    ("newsdesk+uvloop", "aiohttp+uvloop", "uvloop_vs_aiohttp"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ def page_server(choice: str, root: Path, work: Path) -> Iterator[Served]:
 
 
 def compare(args: argparse.Namespace, root: Path, work: Path) -> tuple[list[Run], str]:
-    clients = [c for c in (*_MAIN, *_TRANSPORTS) if c in args.clients]
+    clients = [c for c in (*_MAIN, *_TRANSPORTS, *ON_UVLOOP) if c in args.clients]
     with page_server(args.server, root, work) as served:
         _header(f"{args.pages} pages of 30-60 KB from {served.name} ({served.base_url})")
         runs = [
@@ -121,17 +128,18 @@ def retry_cost(args: argparse.Namespace, root: Path) -> tuple[Run, Run]:
 
 
 def summary(runs: list[Run], server: str, clean: Run, faulty: Run) -> dict[str, object]:
-    ours = best(runs, "newsdesk")
-    figures: dict[str, object] = {"server": server, "pages": ours.pages, "load_avg_end": _load()}
-    for name, key in (("aiohttp", "vs_aiohttp"), ("httpx", "vs_httpx"), ("scrapy", "vs_scrapy")):
-        if any(r.client == name for r in runs):
-            other = best(runs, name)
+    pages = best(runs, "newsdesk").pages
+    figures: dict[str, object] = {"server": server, "pages": pages, "load_avg_end": _load()}
+    for ours_name, name, key in _RATIOS:
+        if any(r.client == name for r in runs) and any(r.client == ours_name for r in runs):
+            ours, other = best(runs, ours_name), best(runs, name)
             figures[key] = round(ours.pages_per_s / other.pages_per_s, 3)
             # Pages per CPU second: steadier than pages/s when other work shares the cores.
             figures[f"cpu_{key}"] = round(other.cpu_ms_per_page / ours.cpu_ms_per_page, 3)
             print(
-                f"a/{name}: {figures[key]:.2f} in pages/s, {figures[f'cpu_{key}']:.2f} in pages "
-                f"per CPU second (newsdesk at {ours.concurrency}, {name} at {other.concurrency})"
+                f"{ours_name}/{name}: {figures[key]:.2f} in pages/s, "
+                f"{figures[f'cpu_{key}']:.2f} in pages per CPU second "
+                f"({ours_name} at {ours.concurrency}, {name} at {other.concurrency})"
             )
     figures["best"] = {c: asdict(best(runs, c)) for c in {r.client for r in runs}}
     figures["retry_all_ok"] = faulty.ok == faulty.pages

@@ -1,6 +1,7 @@
 """One client run of the fetch benchmark, in a process of its own so CPU and RSS are its own.
 
-`python bench/fetch_clients.py CLIENT CONCURRENCY BASE_URL COUNT` prints one JSON line.
+`python bench/fetch_clients.py CLIENT CONCURRENCY BASE_URL COUNT` prints one JSON line. A client
+name ending in `+uvloop` runs that client on uvloop's event loop instead of asyncio's.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ _MODULES = {
 }
 
 
+_UVLOOP = "+uvloop"
+
+
 def _import_for(client: str) -> None:
-    for name in _MODULES[client]:
+    for name in _MODULES[client.removesuffix(_UVLOOP)]:
         importlib.import_module(name)
+    if client.endswith(_UVLOOP):
+        importlib.import_module("uvloop")
 
 
 errors: dict[str, int] = {}  # exception name -> count, reported with the figures
@@ -157,7 +163,20 @@ ASYNC_CLIENTS = {
     "httpx+httpx-aiohttp": run_httpx_aiohttp,
     "httpx+newsdesk-transport": run_httpx_newsdesk_transport,
 }
-CLIENTS = (*ASYNC_CLIENTS, "scrapy")
+# The same clients on uvloop: the fetcher and the bare aiohttp client, so that the ratio of the
+# two compares like with like (Scrapy runs on Twisted's reactor either way).
+ON_UVLOOP = ("newsdesk" + _UVLOOP, "aiohttp" + _UVLOOP)
+CLIENTS = (*ASYNC_CLIENTS, "scrapy", *ON_UVLOOP)
+
+
+def _run_async(client: str, urls: list[str], concurrency: int) -> int:
+    run = ASYNC_CLIENTS[client.removesuffix(_UVLOOP)](urls, concurrency)
+    if not client.endswith(_UVLOOP):
+        return asyncio.run(run)
+    import uvloop
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(run)
 
 
 def main() -> None:
@@ -168,7 +187,7 @@ def main() -> None:
     if client == "scrapy":
         ok = run_scrapy(urls, concurrency)
     else:
-        ok = asyncio.run(ASYNC_CLIENTS[client](urls, concurrency))
+        ok = _run_async(client, urls, concurrency)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {"ok": ok, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_mb, "errors": errors}

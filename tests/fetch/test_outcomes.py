@@ -168,3 +168,24 @@ async def test_invalid_url(make_settings, url: str):
 async def test_blocked_address(local_server: LocalServer, make_settings):
     result = await fetch_one(make_settings(), local_server.url("/a", host="127.0.0.2"))
     assert result.outcome is Outcome.BLOCKED_ADDRESS and local_server.requests == []
+
+
+async def test_a_body_that_keeps_coming_is_not_a_read_timeout(
+    local_server: LocalServer, make_settings
+):
+    # Bytes every 0.05 s never leave the body silent for read_s, however long it takes: only
+    # the whole-request limit ends it.
+    timeouts = Timeouts(connect_s=0.1, read_s=0.2, request_s=1.2)
+    settings = make_settings(retries=ONE_TRY, timeouts=timeouts)
+    result = await fetch_one(settings, local_server.url("/_fault/drip?interval=0.05"))
+    assert result.outcome is Outcome.TIMEOUT and "longer than allowed" in str(result.error)
+
+
+@pytest.mark.parametrize("fault", ["slow-headers?delay=2", "stall?delay=2"])
+async def test_silence_ends_the_request_before_the_request_limit(
+    local_server: LocalServer, make_settings, fault: str
+):
+    timeouts = Timeouts(connect_s=0.1, read_s=0.2, request_s=1.5)
+    settings = make_settings(retries=ONE_TRY, timeouts=timeouts)
+    result = await fetch_one(settings, local_server.url(f"/_fault/{fault}"))
+    assert result.outcome is Outcome.TIMEOUT and "ReadTimeout" in str(result.error)
