@@ -24,8 +24,8 @@ _SELECTOR = ", ".join(
         'link[rel~="canonical" i][href]',
         'link[rel~="amphtml" i][href]',
         'link[rel~="image_src" i][href]',
-        # Every script: JSON-LD for the metadata, all of them invisible for the body.
-        "script",
+        # Every script (listed in INVISIBLE): JSON-LD for the metadata, all invisible for the
+        # body. Named once only: Lexbor tests each node against every selector of the list.
         "h1",
         "time",
         "[itemprop]",
