@@ -112,7 +112,7 @@ def batches(total: int, size: int) -> Iterator[tuple[int, int]]:
 
 def build(wh: Warehouse, corpus: Corpus, rows: int, batch: int, first: int) -> dict[str, float]:
     """Append `rows` articles; figures for all of them and for the first `first`."""
-    wall = cpu = first_wall = gen_s = 0.0
+    wall = cpu = first_wall = first_cpu = gen_s = 0.0
     seen = DAY0 + timedelta(days=DAYS)
     for start, count in batches(rows, batch):
         t0 = time.perf_counter()
@@ -126,9 +126,15 @@ def build(wh: Warehouse, corpus: Corpus, rows: int, batch: int, first: int) -> d
         w, c = timed(append)
         wall, cpu = wall + w, cpu + c
         if start < first:
-            first_wall += w
+            first_wall, first_cpu = first_wall + w, first_cpu + c
         print(f"  appended {start + count:>9,} rows  ({count / w:,.0f} rows/s wall)", flush=True)
-    return {"wall_s": wall, "cpu_s": cpu, "first_wall_s": first_wall, "generate_s": gen_s}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "first_wall_s": first_wall,
+        "first_cpu_s": first_cpu,
+        "generate_s": gen_s,
+    }
 
 
 def derive(wh: Warehouse) -> dict[str, float]:
@@ -159,9 +165,10 @@ def _peak_rss_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
-def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> float:
+def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> tuple[float, float]:
+    """Wall and CPU seconds of appending the first `first` articles again (all unchanged)."""
     seen = DAY0 + timedelta(days=DAYS + 1)
-    total = 0.0
+    total = total_cpu = 0.0
     for start, count in batches(first, batch):
         articles = generate(corpus, start, count)
 
@@ -171,8 +178,9 @@ def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> float:
             if result.unchanged != len(articles):
                 raise SystemExit(f"re-append changed rows: {result}")
 
-        total += timed(append)[0]
-    return total
+        w, c = timed(append)
+        total, total_cpu = total + w, total_cpu + c
+    return total, total_cpu
 
 
 def median_time(fn: Callable[[int], object], runs: int = 5) -> tuple[float, list[float]]:
@@ -206,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         built = build(wh, corpus, rows, args.batch, first)
         derived = derive(wh)
-        re_s = reappend(wh, corpus, first, args.batch)
+        re_s, re_cpu = reappend(wh, corpus, first, args.batch)
         re_derived = derive(wh)
         compact_s = timed(lambda: _compact(wh))[0]
         figures = _queries(Warehouse(path, read_only=True), corpus)
@@ -228,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "reappend_s": round(re_s, 2),
         "reappend_refresh_s": round(re_derived["wall_s"], 2),
         "reappend_ratio": round(re_s / built["first_wall_s"], 3),
+        "reappend_cpu_s": round(re_cpu, 2),
+        "first_append_cpu_s": round(built["first_cpu_s"], 2),
+        "reappend_cpu_ratio": round(re_cpu / built["first_cpu_s"], 3),
         "compact_s": round(compact_s, 2),
         **figures,
         "file_mb": round(size_mb, 1),
