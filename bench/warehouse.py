@@ -113,13 +113,13 @@ def batches(total: int, size: int) -> Iterator[tuple[int, int]]:
 def build(wh: Warehouse, corpus: Corpus, rows: int, batch: int, first: int) -> dict[str, float]:
     """Append `rows` articles; figures for all of them and for the first `first`."""
     wall = cpu = first_wall = first_cpu = gen_s = 0.0
-    seen = DAY0 + timedelta(days=DAYS)
     for start, count in batches(rows, batch):
+        seen = DAY0 + timedelta(days=DAYS, minutes=start // batch)  # one batch a minute
         t0 = time.perf_counter()
         articles = generate(corpus, start, count)
         gen_s += time.perf_counter() - t0
 
-        def append(articles: list[Article] = articles) -> None:
+        def append(articles: list[Article] = articles, seen: datetime = seen) -> None:
             with wh.connection() as con:
                 append_articles(con, articles, seen_at=seen)
 
