@@ -47,6 +47,15 @@ def _identifier(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A cursor of `con` on the same default database (writers attach the file, see below)."""
+    row = con.execute("SELECT current_database()").fetchone()
+    cur = con.cursor()
+    if row:
+        cur.execute(f"USE {_identifier(row[0])}")
+    return cur
+
+
 def _is_lock_conflict(exc: BaseException) -> bool:
     text = str(exc)
     return isinstance(exc, duckdb.Error) and (

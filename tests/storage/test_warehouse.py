@@ -13,6 +13,7 @@ import pytest
 from ingest.article import Article
 from storage.articles import append_articles
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
+from storage.export import iter_current_records
 from storage.migrations import LATEST, current_version, migrate
 from storage.warehouse import ENV_VAR, Warehouse, WarehouseSettings, resolve_path
 
@@ -179,3 +180,11 @@ def test_lock_held_too_long_gives_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_cursors_of_a_writer_see_the_warehouse(tmp_path: Path) -> None:
+    # A writer attaches the file; a plain cursor would start in DuckDB's in-memory database.
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        append_articles(con, [art(2), art(1)], seen_at=T0)
+        records = [(r.seq, r.id) for r in iter_current_records(con)]
+    assert records == [(1, art(1).id), (2, art(2).id)]
