@@ -104,7 +104,11 @@ class Warehouse:
         """Read-write: ATTACH, because the row group size is an ATTACH option (not stored)."""
         stem = self.path.stem
         alias = _identifier("warehouse" if stem.lower() in _RESERVED_ALIASES else stem)
-        config = self._config() | {"threads": self.settings.threads or self.settings.writer_threads}
+        config = self._config() | {
+            "threads": self.settings.threads or self.settings.writer_threads,
+            # Where DuckDB spills for a file it opens itself; an in-memory one would use ./.tmp.
+            "temp_directory": str(self.path) + ".tmp",
+        }
         con = duckdb.connect(":memory:", config=config)
         try:
             con.execute(
