@@ -23,7 +23,7 @@ import numpy as np
 
 from ingest.article import Article
 from storage.articles import append_articles
-from storage.derived import RefreshReport, refresh_warehouse
+from storage.derived import RefreshReport, refresh_chunk
 from storage.search import compact_index, search
 from storage.warehouse import Warehouse
 
@@ -112,36 +112,63 @@ def batches(total: int, size: int) -> Iterator[tuple[int, int]]:
 
 def build(wh: Warehouse, corpus: Corpus, rows: int, batch: int, first: int) -> dict[str, float]:
     """Append `rows` articles; figures for all of them and for the first `first`."""
-    wall = cpu = first_wall = gen_s = 0.0
-    seen = DAY0 + timedelta(days=DAYS)
+    wall = cpu = first_wall = first_cpu = gen_s = 0.0
     for start, count in batches(rows, batch):
+        seen = DAY0 + timedelta(days=DAYS, minutes=start // batch)  # one batch a minute
         t0 = time.perf_counter()
         articles = generate(corpus, start, count)
         gen_s += time.perf_counter() - t0
 
-        def append(articles: list[Article] = articles) -> None:
+        def append(articles: list[Article] = articles, seen: datetime = seen) -> None:
             with wh.connection() as con:
                 append_articles(con, articles, seen_at=seen)
 
         w, c = timed(append)
         wall, cpu = wall + w, cpu + c
         if start < first:
-            first_wall += w
+            first_wall, first_cpu = first_wall + w, first_cpu + c
         print(f"  appended {start + count:>9,} rows  ({count / w:,.0f} rows/s wall)", flush=True)
-    return {"wall_s": wall, "cpu_s": cpu, "first_wall_s": first_wall, "generate_s": gen_s}
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "first_wall_s": first_wall,
+        "first_cpu_s": first_cpu,
+        "generate_s": gen_s,
+    }
 
 
 def derive(wh: Warehouse) -> dict[str, float]:
-    """The catch-up at the end of a run: duplicate marks and search postings of every new row."""
-    done: list[RefreshReport] = []
-    wall, cpu = timed(lambda: done.append(refresh_warehouse(wh)))
-    print(f"  derived   {done[0].indexed:>9,} rows  ({done[0].indexed / wall:,.0f} rows/s wall)")
-    return {"wall_s": wall, "cpu_s": cpu, "rows": done[0].indexed, "dups": done[0].deduplicated}
+    """The catch-up at the end of a run: duplicate marks and search postings of every new row.
+
+    The same loop as `refresh_warehouse` (one open of the file per chunk), with progress lines.
+    """
+    total = RefreshReport()
+    wall, cpu = time.perf_counter(), cpu_s()
+    while True:
+        with wh.connection() as con:
+            part = refresh_chunk(con)
+        if not part.indexed:
+            break
+        total += part
+        if total.indexed % 50_000 < part.indexed:
+            print(
+                f"  derived   {total.indexed:>9,} rows  ({time.perf_counter() - wall:,.0f} s wall, "
+                f"{cpu_s() - cpu:,.0f} CPU-s, peak RSS {_peak_rss_mb():,} MB)",
+                flush=True,
+            )
+    wall, cpu = time.perf_counter() - wall, cpu_s() - cpu
+    print(f"  derived   {total.indexed:>9,} rows  ({total.indexed / wall:,.0f} rows/s wall)")
+    return {"wall_s": wall, "cpu_s": cpu, "rows": total.indexed, "dups": total.deduplicated}
 
 
-def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> float:
+def _peak_rss_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> tuple[float, float]:
+    """Wall and CPU seconds of appending the first `first` articles again (all unchanged)."""
     seen = DAY0 + timedelta(days=DAYS + 1)
-    total = 0.0
+    total = total_cpu = 0.0
     for start, count in batches(first, batch):
         articles = generate(corpus, start, count)
 
@@ -151,8 +178,9 @@ def reappend(wh: Warehouse, corpus: Corpus, first: int, batch: int) -> float:
             if result.unchanged != len(articles):
                 raise SystemExit(f"re-append changed rows: {result}")
 
-        total += timed(append)[0]
-    return total
+        w, c = timed(append)
+        total, total_cpu = total + w, total_cpu + c
+    return total, total_cpu
 
 
 def median_time(fn: Callable[[int], object], runs: int = 5) -> tuple[float, list[float]]:
@@ -172,6 +200,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="where the warehouse file is written (env NEWSDESK_BENCH_DIR, default: temp dir)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the warehouse file")
+    parser.add_argument(
+        "--no-derive",
+        action="store_true",
+        help="skip the refresh (duplicates, search index), compaction and the search timings",
+    )
     return parser.parse_args(argv)
 
 
@@ -185,11 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"warehouse bench: {rows:,} rows in batches of {args.batch:,} into {path}")
     try:
         built = build(wh, corpus, rows, args.batch, first)
-        derived = derive(wh)
-        re_s = reappend(wh, corpus, first, args.batch)
-        re_derived = derive(wh)
-        compact_s = timed(lambda: _compact(wh))[0]
-        figures = _queries(Warehouse(path, read_only=True), corpus)
+        derived = {} if args.no_derive else _refreshed(derive(wh))
+        re_s, re_cpu = reappend(wh, corpus, first, args.batch)
+        if not args.no_derive:
+            derived["reappend_refresh_s"] = round(derive(wh)["wall_s"], 2)
+            derived["compact_s"] = round(timed(lambda: _compact(wh))[0], 2)
+        figures = _queries(Warehouse(path, read_only=True), corpus, search_too=not args.no_derive)
         size_mb = path.stat().st_size / 1e6
     finally:
         if not args.keep:
@@ -201,17 +235,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "append_cpu_s": round(built["cpu_s"], 2),
         "append_rows_per_cpu_s": round(rows / built["cpu_s"]),
         "first_append_s": round(built["first_wall_s"], 2),
-        "refresh_wall_s": round(derived["wall_s"], 2),
-        "refresh_cpu_s": round(derived["cpu_s"], 2),
-        "refresh_rows_per_cpu_s": round(derived["rows"] / derived["cpu_s"]),
-        "refresh_duplicates": derived["dups"],
         "reappend_s": round(re_s, 2),
-        "reappend_refresh_s": round(re_derived["wall_s"], 2),
         "reappend_ratio": round(re_s / built["first_wall_s"], 3),
-        "compact_s": round(compact_s, 2),
+        "reappend_cpu_s": round(re_cpu, 2),
+        "first_append_cpu_s": round(built["first_cpu_s"], 2),
+        "reappend_cpu_ratio": round(re_cpu / built["first_cpu_s"], 3),
+        **derived,
         **figures,
         "file_mb": round(size_mb, 1),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mb": _peak_rss_mb(),
         "load1": round(os.getloadavg()[0], 1),
     }
     for key, value in result.items():
@@ -220,12 +252,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _refreshed(derived: dict[str, float]) -> dict[str, object]:
+    return {
+        "refresh_wall_s": round(derived["wall_s"], 2),
+        "refresh_cpu_s": round(derived["cpu_s"], 2),
+        "refresh_rows_per_cpu_s": round(derived["rows"] / derived["cpu_s"]),
+        "refresh_duplicates": derived["dups"],
+    }
+
+
 def _compact(wh: Warehouse) -> None:
     with wh.connection() as con:
         compact_index(con)
 
 
-def _queries(wh: Warehouse, corpus: Corpus) -> dict[str, object]:
+def _queries(wh: Warehouse, corpus: Corpus, *, search_too: bool) -> dict[str, object]:
     # Word ranks 500+ are in ~7 % of the articles (a typical query word); ranks 50+ in ~45 %.
     sample, common = corpus.words[500:510].tolist(), corpus.words[50:60].tolist()
     with wh.connection() as con:
@@ -250,13 +291,17 @@ def _queries(wh: Warehouse, corpus: Corpus) -> dict[str, object]:
             ).fetchall()
 
         latest_s, latest_all = median_time(latest)
+        figures: dict[str, object] = {
+            "latest_query_s": round(latest_s, 4),
+            "latest_query_max_s": round(max(latest_all), 4),
+        }
+        if not search_too:
+            return figures
         search_s, search_all = median_time(bm25)
         common_s, _ = median_time(bm25_common)
         macro_s, _ = median_time(macro, runs=3)
         hits = len(bm25(0))
-    return {
-        "latest_query_s": round(latest_s, 4),
-        "latest_query_max_s": round(max(latest_all), 4),
+    return figures | {
         "search_s": round(search_s, 4),
         "search_max_s": round(max(search_all), 4),
         "search_hits": hits,

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from hashlib import sha256
+from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -67,20 +69,33 @@ class AppendResult:
         )
 
 
-def articles_to_arrow(articles: Sequence[Article]) -> pa.Table:
-    """Column-wise Arrow table of a batch (the only way rows reach DuckDB)."""
-    columns: dict[str, object] = {
-        "ord": pa.array(range(len(articles)), pa.int64()),
-        "content_hash": [art.content_hash for art in articles],
-    }
-    for name in _COPIED:
-        if name in columns:
-            continue
-        values = [getattr(art, name) for art in articles]
+_KEYS_SCHEMA = pa.schema([("ord", pa.int64()), ("id", pa.string()), ("content_hash", pa.string())])
+
+
+def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
+    """Position, id and text hash of each article: all the classification needs."""
+    hashes = [sha256(art.text.encode("utf-8")).hexdigest() for art in articles]
+    ids = [art.id for art in articles]
+    return pa.table([pa.array(range(len(articles)), pa.int64()), ids, hashes], schema=_KEYS_SCHEMA)
+
+
+def articles_to_arrow(articles: Sequence[Article], keys: pa.Table | None = None) -> pa.Table:
+    """Column-wise Arrow table of a batch (the only way rows reach DuckDB).
+
+    `keys` (from `keys_to_arrow`, one row per article) supplies `ord` and `content_hash`.
+    """
+    if keys is None:
+        keys = keys_to_arrow(articles)
+    # One C-level attrgetter call per article and one transpose, instead of a getattr per cell.
+    fields = [name for name in _COPIED if name not in _KEYS_SCHEMA.names]
+    columns = dict(zip(fields, zip(*map(attrgetter(*fields), articles), strict=True), strict=True))
+    arrays: dict[str, object] = {name: keys.column(name) for name in _KEYS_SCHEMA.names}
+    for name in fields:
+        values = columns[name]
         if _STAGE_SCHEMA.field(name).type in _LIST_TYPES:
             values = [list(v) if v else None for v in values]
-        columns[name] = values
-    return pa.table(columns, schema=_STAGE_SCHEMA)
+        arrays[name] = pa.array(values, _STAGE_SCHEMA.field(name).type)
+    return pa.table({f.name: arrays[f.name] for f in _STAGE_SCHEMA}, schema=_STAGE_SCHEMA)
 
 
 def append_articles(
@@ -107,24 +122,29 @@ def append_articles_in_transaction(
     """`append_articles` inside a transaction the caller opened (and commits or rolls back)."""
     if not articles:
         return AppendResult()
-    con.register("_batch", articles_to_arrow(articles))
+    keys = keys_to_arrow(articles)
+    con.register("_keys", keys)
     try:
-        return _append_staged(con, seen_at, run_id)
+        result = _classify_staged(con, seen_at)
+        if result.new or result.changed:
+            _insert_versions(con, articles, keys, seen_at, run_id)
+        return result
     finally:
         con.execute("DROP TABLE IF EXISTS temp._stage")
-        con.unregister("_batch")
+        con.unregister("_keys")
 
 
-def _append_staged(
-    con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None
-) -> AppendResult:
-    # The last occurrence of an id in a batch wins; it is compared with the current version.
+def _classify_staged(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> AppendResult:
+    """Stage ids and hashes against the current versions; close changed ones, touch unchanged."""
+    # Only ids and hashes: the other columns are converted to Arrow for new and changed texts
+    # alone, which is most of what makes a re-append cheap. The last occurrence of an id in a
+    # batch wins; it is compared with the article's current version.
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE _stage AS
-        SELECT b.*, cur.version AS prev_version, cur.content_hash AS prev_hash,
-               cur.first_seen AS prev_first_seen
-        FROM (SELECT * FROM _batch
+        SELECT b.ord, b.id, b.content_hash, cur.version AS prev_version,
+               cur.content_hash AS prev_hash, cur.first_seen AS prev_first_seen
+        FROM (SELECT ord, id, content_hash FROM _keys
               QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord DESC) = 1) b
         LEFT JOIN (SELECT id, version, content_hash, first_seen FROM articles
                    WHERE valid_to IS NULL) cur
@@ -159,22 +179,42 @@ def _append_staged(
             """,
             [seen_at],
         )
-    if new or changed:
-        _insert_versions(con, seen_at, run_id)
     return AppendResult(new=new, unchanged=unchanged, changed=changed)
 
 
-def _insert_versions(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None) -> None:
+def _insert_versions(
+    con: duckdb.DuckDBPyConnection,
+    articles: Sequence[Article],
+    keys: pa.Table,
+    seen_at: datetime,
+    run_id: str | None,
+) -> None:
     """Insert new and changed texts as versions (their derived columns stay NULL for now)."""
+    rows = con.execute(
+        "SELECT ord FROM _stage WHERE prev_version IS NULL OR prev_hash <> content_hash "
+        "ORDER BY ord"
+    ).fetchnumpy()["ord"]
+    if len(rows) == len(articles):
+        batch = articles_to_arrow(articles, keys)
+    else:
+        batch = articles_to_arrow([articles[i] for i in rows.tolist()], keys.take(rows))
+    con.register("_batch", batch)
+    try:
+        _insert_batch(con, seen_at, run_id)
+    finally:
+        con.unregister("_batch")
+
+
+def _insert_batch(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None) -> None:
     # first_seen belongs to the article: a new version keeps it, valid_from is its own.
     con.execute(
         f"""
         INSERT INTO articles ({", ".join(_COPIED)}, version, run_id, valid_from,
                               valid_to, first_seen, last_seen)
-        SELECT {", ".join(_COPIED)}, coalesce(prev_version, 0) + 1, ?, ?, NULL,
-               coalesce(prev_first_seen, ?), ?
-        FROM _stage
-        WHERE prev_version IS NULL OR prev_hash <> content_hash
+        SELECT {", ".join("b." + name for name in _COPIED)}, coalesce(s.prev_version, 0) + 1,
+               ?, ?, NULL, coalesce(s.prev_first_seen, ?), ?
+        FROM _batch b JOIN _stage s ON s.ord = b.ord
+        WHERE s.prev_version IS NULL OR s.prev_hash <> s.content_hash
         """,
         [run_id, seen_at, seen_at, seen_at],
     )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from storage.warehouse import cursor
+
 _CHUNK = 1000
 
 
@@ -24,7 +26,7 @@ def iter_current_records(con: duckdb.DuckDBPyConnection) -> Iterator[StoredRecor
     Records that came from files keep their number; the others are numbered after the highest
     one, in the order they were first seen.
     """
-    cur = con.cursor()
+    cur = cursor(con)
     cur.execute(
         """
         WITH cur AS (SELECT seq, id, text, layout, first_seen FROM articles WHERE valid_to IS NULL),

@@ -13,6 +13,7 @@ import pytest
 from ingest.article import Article
 from storage.articles import append_articles
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
+from storage.export import iter_current_records
 from storage.migrations import LATEST, current_version, migrate
 from storage.warehouse import ENV_VAR, Warehouse, WarehouseSettings, resolve_path
 
@@ -108,6 +109,34 @@ def test_last_occurrence_in_a_batch_wins(tmp_path: Path) -> None:
     assert result.new == 1 and texts == [("second",)]
 
 
+def test_mixed_batch_keeps_one_row_per_version_without_a_key(tmp_path: Path) -> None:
+    later = T0 + timedelta(days=1)
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        append_articles(con, [art(1), art(2), art(3)], seen_at=T0)
+        # Unchanged, changed, new and unchanged again, in one batch; twice, to be idempotent.
+        batch = [art(2), art(3, "Headline 3\n\nNew body."), art(4), art(1)]
+        result = append_articles(con, batch, seen_at=later)
+        again = append_articles(con, batch, seen_at=later)
+        rows = con.execute(
+            "SELECT id, version, text, seq, last_seen, valid_to IS NULL FROM articles "
+            "ORDER BY id, version"
+        ).fetchall()
+        keys = con.execute(
+            "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'articles' "
+            "AND constraint_type = 'PRIMARY KEY'"
+        ).fetchone()[0]
+    assert (result.new, result.unchanged, result.changed) == (1, 2, 1)
+    assert (again.new, again.unchanged, again.changed) == (0, 4, 0)
+    assert keys == 0
+    assert rows == [
+        (art(1).id, 1, art(1).text, 1, later, True),
+        (art(2).id, 1, art(2).text, 2, later, True),
+        (art(3).id, 1, art(3).text, 3, T0, False),
+        (art(3).id, 2, "Headline 3\n\nNew body.", 3, later, True),
+        (art(4).id, 1, art(4).text, 4, later, True),
+    ]
+
+
 HOLDER = """
 import pathlib, sys, time, duckdb
 con = duckdb.connect(sys.argv[1])
@@ -151,3 +180,11 @@ def test_lock_held_too_long_gives_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_cursors_of_a_writer_see_the_warehouse(tmp_path: Path) -> None:
+    # A writer attaches the file; a plain cursor would start in DuckDB's in-memory database.
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        append_articles(con, [art(2), art(1)], seen_at=T0)
+        records = [(r.seq, r.id) for r in iter_current_records(con)]
+    assert records == [(1, art(1).id), (2, art(2).id)]
