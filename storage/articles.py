@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from hashlib import sha256
 from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
 
-from ingest.article import Article
+from ingest.article import Article, content_hash
 from storage._transaction import transaction
 
 _TS = pa.timestamp("us", tz="UTC")
@@ -74,7 +73,7 @@ _KEYS_SCHEMA = pa.schema([("ord", pa.int64()), ("id", pa.string()), ("content_ha
 
 def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
     """Position, id and text hash of each article: all the classification needs."""
-    hashes = [sha256(art.text.encode("utf-8")).hexdigest() for art in articles]
+    hashes = [content_hash(art.text) for art in articles]
     ids = [art.id for art in articles]
     return pa.table([pa.array(range(len(articles)), pa.int64()), ids, hashes], schema=_KEYS_SCHEMA)
 
