@@ -43,4 +43,4 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .prefect .pytest_cache newsdesk.duckdb newsdesk.duckdb.wal newsdesk.duckdb.bodies
+	rm -rf $(VENV) .prefect .pytest_cache newsdesk.duckdb newsdesk.duckdb.wal newsdesk.duckdb.bodies newsdesk.duckdb.tmp

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from storage._sql import literal
 from storage.errors import WarehouseError
 
 # Table -> the timestamp whose UTC day partitions it.
@@ -25,10 +26,6 @@ PARTITIONS: dict[str, str] = {
 
 class ExportError(WarehouseError):
     """The export could not be written (the message names the folder and the reason)."""
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str, int]:
@@ -46,7 +43,7 @@ def export_parquet(con: duckdb.DuckDBPyConnection, directory: Path) -> dict[str,
             row = con.execute(
                 f"""
                 COPY (SELECT *, ({stamp} AT TIME ZONE 'UTC')::DATE AS day FROM {table})
-                TO {_literal(fresh)}
+                TO {literal(str(fresh))}
                 (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (day), OVERWRITE_OR_IGNORE)
                 """
             ).fetchone()

@@ -22,6 +22,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from storage._sql import identifier, literal
 from storage._transaction import transaction
 from storage.bodies import bodies_dir
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
@@ -40,20 +41,12 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _identifier(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor of `con` on the same default database (writers attach the file, see below)."""
     row = con.execute("SELECT current_database()").fetchone()
     cur = con.cursor()
     if row:
-        cur.execute(f"USE {_identifier(row[0])}")
+        cur.execute(f"USE {identifier(row[0])}")
     return cur
 
 
@@ -109,7 +102,7 @@ class Warehouse:
     def _attach_writer(self) -> duckdb.DuckDBPyConnection:
         """Read-write: ATTACH, because the row group size is an ATTACH option (not stored)."""
         stem = self.path.stem
-        alias = _identifier("warehouse" if stem.lower() in _RESERVED_ALIASES else stem)
+        alias = identifier("warehouse" if stem.lower() in _RESERVED_ALIASES else stem)
         config = self._config() | {
             "threads": self.settings.threads or self.settings.writer_threads,
             # Where DuckDB spills for a file it opens itself; an in-memory one would use ./.tmp.
@@ -118,7 +111,7 @@ class Warehouse:
         con = duckdb.connect(":memory:", config=config)
         try:
             con.execute(
-                f"ATTACH {_literal(str(self.path))} AS {alias} "
+                f"ATTACH {literal(str(self.path))} AS {alias} "
                 f"(STORAGE_VERSION '{STORAGE_VERSION}', "
                 f"ROW_GROUP_SIZE {int(self.settings.row_group_size)})"
             )
