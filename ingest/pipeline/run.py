@@ -187,15 +187,16 @@ class _Batches:
                 gathered = asyncio.Event()
                 step = partial(self.one, number, items, previous, gathered, deadline)
                 current = asyncio.ensure_future(steps.batch(number, step))
+                # The next batch may start once this one's pages are in (or it has ended).
+                waiter = asyncio.ensure_future(gathered.wait())
                 try:
-                    await asyncio.wait(
-                        {current, asyncio.ensure_future(gathered.wait())},
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
+                    await asyncio.wait({current, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                    waiter.cancel()
                     done = await previous
                     if current.done() and current.exception() is not None:
                         raise current.exception()  # type: ignore[misc]
                 except BaseException:
+                    waiter.cancel()
                     await asyncio.gather(current, return_exceptions=True)
                     raise
                 self._done(done)
