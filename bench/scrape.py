@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fetch_servers import Served, ensure_nginx, local_server, nginx  # noqa: E402
 
+from ingest.pipeline import ScrapeSettings  # noqa: E402
 from ingest.testing.newsite import synthetic_pages  # noqa: E402
 
 _STAGES = Path(__file__).resolve().parent / "scrape_stages.py"
@@ -124,7 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 pages; about three minutes")
     parser.add_argument("--pages", type=int, help="pages fetched per run (10,000; quick 1,000)")
     parser.add_argument("--workers", default=None, help="extraction processes to try, e.g. 1,2")
-    parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument(
+        "--batch", type=int, default=ScrapeSettings().batch_size, help="URLs per batch"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="core/flow pairs and fetch runs")
     parser.add_argument("--server", choices=["auto", "nginx", "local"], default="auto")
     parser.add_argument("--no-prefect", action="store_true", help="skip the Prefect flow runs")

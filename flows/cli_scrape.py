@@ -125,7 +125,7 @@ def scrape(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight.")] = 64,
     per_host: Annotated[int, typer.Option(min=1, help="Requests in flight per host.")] = 4,
-    batch_size: Annotated[int, typer.Option(min=1, help="URLs per batch.")] = 200,
+    batch_size: Annotated[int, typer.Option(min=1, help="URLs per batch.")] = 500,
     max_pages: Annotated[int | None, typer.Option(min=1, help="Pages to fetch at most.")] = None,
     time_budget: Annotated[
         float | None, typer.Option(min=0.001, help="Seconds; no batch starts after.")

@@ -58,7 +58,7 @@ class LimitParams(_Params):
 
     concurrency: int = Field(default=64, ge=1, description="requests in flight in all")
     per_host: int = Field(default=4, ge=1, description="requests in flight per host")
-    batch_size: int = Field(default=200, ge=1, description="URLs per Prefect task")
+    batch_size: int = Field(default=500, ge=1, description="URLs per Prefect task")
     max_pages: int | None = Field(default=None, ge=1, description="pages to fetch at most")
     time_budget_s: float | None = Field(
         default=None, gt=0, description="no new batch is started after this many seconds"

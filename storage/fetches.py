@@ -121,16 +121,22 @@ def _to_arrow(rows: Sequence[FetchRow], body_file: str | None) -> pa.Table:
 
 
 def insert_fetches(
-    con: duckdb.DuckDBPyConnection, rows: Sequence[FetchRow], *, bodies: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    rows: Sequence[FetchRow],
+    *,
+    bodies: Path | None = None,
+    body_file: str | None = None,
 ) -> None:
     """Append fetch rows (inside the caller's transaction); their bodies go to one new file
-    under `bodies` first (required when a row has a body)."""
+    under `bodies` first (required when a row has a body), unless `body_file` names the file
+    (relative to `bodies`) that `write_bodies` already wrote with exactly these bodies."""
     if not rows:
         return
     kept = [(r.fetch_id, r.url, r.body) for r in rows if r.body is not None]
     if kept and bodies is None:
         raise ValueError("insert_fetches: rows carry bodies but no body folder was given")
-    body_file = write_bodies(bodies, datetime.now(UTC).date(), kept) if kept and bodies else None
+    if kept and bodies and body_file is None:
+        body_file = write_bodies(bodies, datetime.now(UTC).date(), kept)
     con.register("_fetch_rows", _to_arrow(rows, body_file))
     try:
         cols = ", ".join(_SCHEMA.names)

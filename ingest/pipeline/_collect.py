@@ -39,6 +39,7 @@ class Collected:
     articles: list[tuple[str, Article]] = field(default_factory=list)  # (frontier domain, …)
     updates: list[FrontierUpdate] = field(default_factory=list)
     links: list[DiscoveredURL] = field(default_factory=list)
+    body_file: str | None = None  # the bodies' file, written before the batch's transaction
 
     @property
     def urls(self) -> list[str]:

@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ingest.article import Article
 from ingest.discover import LinkFollowPolicy
@@ -21,6 +22,7 @@ from ingest.pipeline._work import EXTRACTION_ERROR, PageJob, PageResult, work_al
 from ingest.pipeline.report import BatchReport
 from ingest.pipeline.settings import Progress, ScrapeSettings
 from storage.articles import append_articles_in_transaction
+from storage.bodies import write_bodies
 from storage.fetches import current_hashes, insert_fetches
 from storage.frontier import FrontierItem, add_urls, added_by_links, apply_updates, claim
 from storage.warehouse import Warehouse
@@ -70,6 +72,7 @@ class _Extraction:
 
     def __init__(self, workers: PageWorkers) -> None:
         self.workers = workers
+        self.bodies: list[tuple[str, str, bytes]] = []  # (fetch_id, URL, raw body) to keep
         self.waiting: list[tuple[FrontierItem, FetchResult, str, PageJob]] = []
         self.chunks: list[
             tuple[list[tuple[FrontierItem, FetchResult, str]], asyncio.Future[list[PageResult]]]
@@ -77,6 +80,7 @@ class _Extraction:
 
     def add(self, item: FrontierItem, result: FetchResult, fetch_id: str, job: PageJob) -> None:
         self.waiting.append((item, result, fetch_id, job))
+        self.bodies.append((fetch_id, item.url, result.body))
         if len(self.waiting) >= _CHUNK:
             self.flush()
 
@@ -108,8 +112,12 @@ async def gather(
     settings: ScrapeSettings,
     follow_links: LinkFollowPolicy | None = None,
     on_progress: ProgressHandler | None = None,
+    bodies: Path | None = None,
 ) -> Collected:
-    """Fetch the batch (conditionally) and extract its pages; nothing is written yet."""
+    """Fetch the batch (conditionally) and extract its pages; nothing is written to the
+    warehouse yet. With `bodies` (the warehouse's body folder), the raw bodies of the pages
+    sent to extraction go to their file meanwhile, so the batch's transaction has less to do.
+    """
     got = Collected(now=datetime.now(UTC))
     by_url = {item.url: item for item in items}
     extraction = _Extraction(PageWorkers(settings.extract_workers))
@@ -124,7 +132,19 @@ async def gather(
             record(got, item, result, None, run_id=run_id, settings=settings, fetch_id=fetch_id)
         if on_progress:
             on_progress(Progress(fetched=1))
-    for item, result, fetch_id, page in await extraction.results():
+    # A file no committed row names is harmless (`storage.bodies`): it may go first.
+    body_file = (
+        asyncio.ensure_future(
+            asyncio.to_thread(write_bodies, bodies, got.now.date(), extraction.bodies)
+        )
+        if bodies is not None and extraction.bodies
+        else None
+    )
+    try:
+        pages = await extraction.results()
+    finally:
+        got.body_file = await body_file if body_file is not None else None
+    for item, result, fetch_id, page in pages:
         record(got, item, result, page, run_id=run_id, settings=settings, fetch_id=fetch_id)
     return got
 
@@ -136,11 +156,13 @@ def write(
     run_id: str,
     follow_links: LinkFollowPolicy | None,
     claim_next: int = 0,
+    claim_exclude: Sequence[str] = (),
 ) -> tuple[BatchReport, list[FrontierItem]]:
     """The batch's single transaction: fetches, articles, frontier states and new links.
 
     With `claim_next`, the next batch is claimed on the same connection after the writes (one
-    open of the file per batch instead of two); it returns with the report.
+    open of the file per batch instead of two); it returns with the report. `claim_exclude`:
+    URLs of a batch being fetched meanwhile (not written yet, so still due).
     """
     report = got.report
     articles = [a for _, a in got.articles]
@@ -148,14 +170,16 @@ def write(
     with warehouse.transaction() as con:
         # One domain (the usual batch) takes the append's totals; several need a lookup first.
         before = current_hashes(con, [a.id for a in articles]) if len(domains) > 1 else None
-        insert_fetches(con, got.fetches, bodies=warehouse.bodies)
+        insert_fetches(con, got.fetches, bodies=warehouse.bodies, body_file=got.body_file)
         appended = append_articles_in_transaction(con, articles, seen_at=got.now, run_id=run_id)
         apply_updates(con, got.updates)
         if got.links and follow_links is not None:
             room = follow_links.max_pages - added_by_links(con, run_id)
             report.links_added += add_urls(con, got.links, now=got.now, run_id=run_id, limit=room)
         after = (
-            claim(con, limit=claim_next, now=datetime.now(UTC), run_id=run_id)
+            claim(
+                con, limit=claim_next, now=datetime.now(UTC), exclude=claim_exclude, run_id=run_id
+            )
             if claim_next > 0
             else []
         )
@@ -210,6 +234,7 @@ async def process_batch(
         settings=settings,
         follow_links=follow_links,
         on_progress=on_progress,
+        bodies=warehouse.bodies,
     )
     report, _ = await asyncio.to_thread(
         write, warehouse, got, run_id=run_id, follow_links=follow_links

@@ -79,11 +79,13 @@ def _record_end(warehouse: Warehouse, run_id: str, status: str, stats: dict[str,
 
 
 class _Batches:
-    """Claims and processes batches in turn: fetch + extract, then one transaction that also
-    claims the next batch (one open of the warehouse file per batch).
+    """Claims and processes batches, two at a time: batch N is written (one transaction, which
+    also claims batch N+2) while batch N+1 is fetched and extracted.
 
-    Writing batch N while fetching N+1 was measured too: on two cores the two slowed each
-    other down as much as they overlapped (docs/scrape.md), so the simpler order stays.
+    The write runs in a thread (DuckDB leaves the GIL) beside the event loop, and extraction
+    in its own process, so on two cores the write no longer stops fetching and extraction
+    (docs/scrape.md has the figures). Writes stay in batch order; each claim leaves out the
+    batch being fetched, whose URLs are still due until its own write.
     """
 
     def __init__(
@@ -97,32 +99,60 @@ class _Batches:
     ) -> None:
         self.report, self.fetcher, self.warehouse = report, fetcher, warehouse
         self.settings, self.follow, self.on_progress = settings, follow, on_progress
-        self.fetched = 0
+        self.claimed = 0
 
     def limit(self, deadline: float | None) -> int:
-        """How many URLs the next batch may take (0 once the time budget is spent)."""
+        """How many URLs the next claim may take (0 once the time budget is spent)."""
         if deadline is not None and time.monotonic() >= deadline:
             return 0
         if self.settings.max_pages is None:
             return self.settings.batch_size
-        return max(0, min(self.settings.batch_size, self.settings.max_pages - self.fetched))
+        return max(0, min(self.settings.batch_size, self.settings.max_pages - self.claimed))
 
     def stop_reason(self, deadline: float | None) -> StopReason:
         if deadline is not None and time.monotonic() >= deadline:
             return "time_budget"
         return "max_pages" if self.limit(deadline) <= 0 else "no_work"
 
-    async def one(self, number: int, items: list[FrontierItem], claim_next: int) -> BatchDone:
-        """Fetch and extract one batch, then write it in one transaction that claims the next."""
-        started = time.perf_counter()
-        got = await gather(
-            items,
-            fetcher=self.fetcher,
+    def _claim(self, deadline: float | None, exclude: list[FrontierItem]) -> list[FrontierItem]:
+        limit = self.limit(deadline)
+        if limit <= 0:
+            return []
+        items = claim_batch(
+            self.warehouse,
+            limit=limit,
             run_id=self.report.run_id,
-            settings=self.settings,
-            follow_links=self.follow,
-            on_progress=self.on_progress,
+            exclude=[i.url for i in exclude],
         )
+        self.claimed += len(items)
+        return items
+
+    async def one(
+        self,
+        number: int,
+        items: list[FrontierItem],
+        previous: Awaitable[BatchDone],
+        gathered: asyncio.Event,
+        deadline: float | None,
+    ) -> BatchDone:
+        """Fetch and extract one batch; once the previous batch is written (which claimed the
+        batch after this one), write this one in a transaction that claims the next but one."""
+        started = time.perf_counter()
+        try:
+            got = await gather(
+                items,
+                fetcher=self.fetcher,
+                run_id=self.report.run_id,
+                settings=self.settings,
+                follow_links=self.follow,
+                on_progress=self.on_progress,
+                bodies=self.warehouse.bodies,
+            )
+        finally:
+            gathered.set()
+        following = (await previous).next_items
+        # Sizes are decided in claim order: every earlier claim has been counted by now.
+        claim_next = self.limit(deadline)
         report, after = await asyncio.to_thread(
             write,
             self.warehouse,
@@ -130,29 +160,50 @@ class _Batches:
             run_id=self.report.run_id,
             follow_links=self.follow,
             claim_next=claim_next,
+            claim_exclude=[i.url for i in following],
         )
+        self.claimed += len(after)
         report.elapsed_s = time.perf_counter() - started
         return BatchDone(number, report, after)
 
+    def _done(self, done: BatchDone) -> None:
+        if done.number == 0:  # the stand-in for the batch before the first
+            return
+        self.report.pages = self.report.pages + done.report
+        if self.on_progress:
+            self.on_progress(stored_progress(done.report))
+
     async def run(self, steps: Steps, deadline: float | None) -> StopReason:
-        limit = self.limit(deadline)
-        items = (
-            await asyncio.to_thread(
-                claim_batch, self.warehouse, limit=limit, run_id=self.report.run_id
-            )
-            if limit
-            else []
-        )
+        items = await asyncio.to_thread(self._claim, deadline, [])
         number = 0
         while items:
-            number += 1
-            self.fetched += len(items)
-            # The next batch's size is decided now: the step claims it in its own transaction.
-            step = partial(self.one, number, items, self.limit(deadline))
-            done = await steps.batch(number, step)
-            self.report.pages = self.report.pages + done.report
-            if self.on_progress:
-                self.on_progress(stored_progress(done.report))
+            # Before the first batch, a stand-in for "the batch before it": its claim, taken
+            # here, is the second batch (the next claims happen in the writes).
+            second = await asyncio.to_thread(self._claim, deadline, items)
+            previous: asyncio.Future[BatchDone] = asyncio.get_running_loop().create_future()
+            previous.set_result(BatchDone(0, BatchReport(), second))
+            while items:
+                number += 1
+                gathered = asyncio.Event()
+                step = partial(self.one, number, items, previous, gathered, deadline)
+                current = asyncio.ensure_future(steps.batch(number, step))
+                # The next batch may start once this one's pages are in (or it has ended).
+                waiter = asyncio.ensure_future(gathered.wait())
+                try:
+                    await asyncio.wait({current, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                    waiter.cancel()
+                    done = await previous
+                    if current.done() and current.exception() is not None:
+                        raise current.exception()  # type: ignore[misc]
+                except BaseException:
+                    waiter.cancel()
+                    await asyncio.gather(current, return_exceptions=True)
+                    raise
+                self._done(done)
+                items, previous = done.next_items, current
+            # No batch waiting: the last write may still have claimed work (links it added).
+            done = await previous
+            self._done(done)
             items = done.next_items
         return self.stop_reason(deadline)
 
