@@ -58,6 +58,9 @@ _STATES = frozenset(
     sticky""".split()
 )
 
+# Every word a verdict can rest on (modifiers and states only qualify a chrome word).
+_VOCABULARY = _CHROME | _CORE | _ARTICLE_WORDS | _BODY_WORDS
+
 
 def _trie_pattern(words: frozenset[str]) -> str:
     """One regex for many literal words with shared prefixes factored out: Python's re tries
@@ -130,6 +133,8 @@ def _name_verdict(name: str) -> str | None:
     joined = _PUNCT.sub("", name).lower()
     if joined not in words:
         words.append(joined)  # compound names: "most-read" -> "mostread", "sr-only" -> "sronly"
+    if _VOCABULARY.isdisjoint(words):
+        return None  # most names ("row", "col-md-6", "wp-block-group"): no word to weigh
     chrome = False
     for index, word in enumerate(words):
         if word in _MODIFIERS:
@@ -138,9 +143,9 @@ def _name_verdict(name: str) -> str | None:
             if word in _ALWAYS:
                 return "always"
             chrome = True
-    core = any(w in _CORE for w in words)
+    core = not _CORE.isdisjoint(words)
     if chrome:
         return "weak" if core else "chrome"
-    if any(w in _ARTICLE_WORDS for w in words) and any(w in _BODY_WORDS for w in words):
+    if not _ARTICLE_WORDS.isdisjoint(words) and not _BODY_WORDS.isdisjoint(words):
         return "body"
     return "core" if core else None
