@@ -29,12 +29,12 @@ def extract(html: str, url: str | None = None, *, limits: Limits = DEFAULT_LIMIT
     """Metadata and body blocks of one page; raises `ExtractionError` when that is impossible."""
     if not isinstance(html, str):
         raise ExtractionError(f"{url or 'page'}: expected str, got {type(html).__name__}")
-    bounded, data, warnings = bound_html(html, limits)
+    bounded, warnings = bound_html(html, limits)
     if _BLANK.match(bounded):
         raise ExtractionError(f"{url or 'page'}: empty document")
     try:
         # Without mutation events: they only mirror <select> state, and cost a tenth of the parse.
-        tree = LexborHTMLParser(data, options=LexborDocumentOptions.WO_EVENTS)
+        tree = LexborHTMLParser(bounded, options=LexborDocumentOptions.WO_EVENTS)
     except Exception as exc:  # selectolax raises bare errors on input it cannot parse
         raise ExtractionError(f"{url or 'page'}: HTML could not be parsed: {exc}") from exc
     # One CSS pass finds what the metadata readers need and what the body must not count.

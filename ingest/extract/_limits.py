@@ -1,15 +1,12 @@
 """Bounds on the work the extractor does for one page, and the cheap pre-parse checks.
 
 Lexbor's cost grows with tokens × open-element depth, so hostile nesting is cut before parsing.
-The page is handed on as the UTF-8 bytes Lexbor reads, which the checks also look at.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import numpy as np
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,18 +68,10 @@ def drop_scripts(html: str) -> str:
     return "".join(parts)
 
 
-def few_tags(html: str, data: bytes) -> bool:
-    """Whether `html` (encoded as `data`) has too few tags for its nesting to cost much."""
-    if len(html) <= 5 * _SCAN_DEPTH_ABOVE_TAGS:
-        return True
-    # "<" is one byte in UTF-8: counted vectorised over the bytes, where str.count walks the
-    # text one character at a time (stored two or four bytes a character on most pages).
-    tags = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == ord("<")))
-    return tags <= _SCAN_DEPTH_ABOVE_TAGS
-
-
 def depth_cut(html: str, max_depth: int) -> int | None:
     """Offset where the estimated nesting depth first exceeds `max_depth`, else None."""
+    if len(html) <= 5 * _SCAN_DEPTH_ABOVE_TAGS or html.count("<") <= _SCAN_DEPTH_ABOVE_TAGS:
+        return None
     depth = 0
     for match in _TAG.finditer(html):
         name = match.group(2).lower()
@@ -97,10 +86,8 @@ def depth_cut(html: str, max_depth: int) -> int | None:
     return None
 
 
-def bound_html(html: str, limits: Limits) -> tuple[str, bytes, tuple[str, ...]]:
-    """The part of `html` that is safe to parse, as text and as the UTF-8 bytes the parser
-    reads (lone surrogates dropped, as selectolax does for text), and warnings about what was
-    cut."""
+def bound_html(html: str, limits: Limits) -> tuple[str, tuple[str, ...]]:
+    """The part of `html` that is safe to parse, and warnings about what was cut."""
     warnings: list[str] = []
     if len(html) > limits.max_chars:
         # Inline scripts can make a page large without adding text; drop them before cutting.
@@ -108,12 +95,8 @@ def bound_html(html: str, limits: Limits) -> tuple[str, bytes, tuple[str, ...]]:
     if len(html) > limits.max_chars:
         warnings.append(f"html longer than {limits.max_chars} characters: the rest was ignored")
         html = html[: limits.max_chars]
-    data = html.encode("utf-8", "ignore")
-    if few_tags(html, data):
-        return html, data, tuple(warnings)
     cut = depth_cut(html, limits.max_depth)
     if cut is not None:
         warnings.append(f"elements nested deeper than {limits.max_depth}: the rest was ignored")
         html = html[:cut]
-        data = html.encode("utf-8", "ignore")
-    return html, data, tuple(warnings)
+    return html, tuple(warnings)
