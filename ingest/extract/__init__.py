@@ -45,5 +45,5 @@ def extract(html: str, url: str | None = None, *, limits: Limits = DEFAULT_LIMIT
         meta = Extracted(url=url, warnings=(f"metadata not read: {exc!r}",))
     blocks = body_blocks(tree, meta.title, limits=limits, invisible=nodes.invisible)
     if warnings:
-        meta = dataclasses.replace(meta, warnings=meta.warnings + warnings)
+        return dataclasses.replace(meta, blocks=blocks, warnings=meta.warnings + warnings)
     return dataclasses.replace(meta, blocks=blocks)

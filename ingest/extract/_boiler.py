@@ -58,6 +58,9 @@ _STATES = frozenset(
     sticky""".split()
 )
 
+# Every word a verdict can rest on (modifiers and states only qualify a chrome word).
+_VOCABULARY = _CHROME | _CORE | _ARTICLE_WORDS | _BODY_WORDS
+
 
 def _trie_pattern(words: frozenset[str]) -> str:
     """One regex for many literal words with shared prefixes factored out: Python's re tries
@@ -83,12 +86,15 @@ def _trie_branch(node: dict[str, dict]) -> str:
 _ANY_CHROME = re.compile(_trie_pattern(_CHROME))
 _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])")
 _PUNCT = re.compile(r"[^A-Za-z]+")
+_LETTERS = re.compile(r"[a-z]+")
+# Words are read from this much of a class or id value.
+_MAX_NAME_CHARS = 500
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
 def tokens(value: str) -> list[str]:
     """Words of a class or id value, split at case changes, digits and punctuation."""
-    return [t.lower() for t in _TOKEN.findall(value[:500])]
+    return [t.lower() for t in _TOKEN.findall(value[:_MAX_NAME_CHARS])]
 
 
 def element_verdict(attrs: Mapping[str, str | None]) -> int:
@@ -126,10 +132,18 @@ def _names_verdict(
 @lru_cache(maxsize=16384)
 def _name_verdict(name: str) -> str | None:
     """What one class name or id says: 'always', 'chrome', 'weak', 'body', 'core' or None."""
-    words = tokens(name)
-    joined = _PUNCT.sub("", name).lower()
+    if name == name.lower() and len(name) <= _MAX_NAME_CHARS:
+        # No capitals (most names): the words are the runs of letters, and all of them
+        # together are the name's letters; the general case below gives the same, slower.
+        words = _LETTERS.findall(name)
+        joined = "".join(words)
+    else:
+        words = tokens(name)
+        joined = _PUNCT.sub("", name).lower()
     if joined not in words:
         words.append(joined)  # compound names: "most-read" -> "mostread", "sr-only" -> "sronly"
+    if _VOCABULARY.isdisjoint(words):
+        return None  # most names ("row", "col-md-6", "wp-block-group"): no word to weigh
     chrome = False
     for index, word in enumerate(words):
         if word in _MODIFIERS:
@@ -138,9 +152,9 @@ def _name_verdict(name: str) -> str | None:
             if word in _ALWAYS:
                 return "always"
             chrome = True
-    core = any(w in _CORE for w in words)
+    core = not _CORE.isdisjoint(words)
     if chrome:
         return "weak" if core else "chrome"
-    if any(w in _ARTICLE_WORDS for w in words) and any(w in _BODY_WORDS for w in words):
+    if not _ARTICLE_WORDS.isdisjoint(words) and not _BODY_WORDS.isdisjoint(words):
         return "body"
     return "core" if core else None

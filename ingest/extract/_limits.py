@@ -5,8 +5,11 @@ Lexbor's cost grows with tokens × open-element depth, so hostile nesting is cut
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -32,12 +35,19 @@ _SCAN_DEPTH_ABOVE_TAGS = 10_000
 
 _SCRIPT_OPEN = re.compile(r"<script\b[^>]{0,2000}>", re.IGNORECASE)
 _SCRIPT_CLOSE = re.compile(r"</script\s*>", re.IGNORECASE)
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]{0,30})([^<>]{0,2000})>")
 # Elements that never hold children or whose end tag the parser supplies on its own:
 # they do not deepen the tree, so the depth estimate ignores them.
 _NO_DEPTH = frozenset(
     "area base br col embed hr img input link meta param source track wbr "
     "p li dt dd td th tr tbody thead tfoot option optgroup rt rp colgroup".split()
+)
+# A start or end tag that changes the depth (group 1 is "/" for an end tag): not one of
+# _NO_DEPTH by its name (up to 31 characters, any case) and not self-closing. The regex skips
+# the others itself, so the depth is then computed over all tags at once.
+_DEPTH_TAG = re.compile(
+    r"<(/?)(?!(?:" + "|".join(sorted(_NO_DEPTH)) + r")(?![a-zA-Z0-9-]))"
+    r"[a-zA-Z][a-zA-Z0-9-]{0,30}[^<>]{0,2000}(?<!/)>",
+    re.ASCII | re.IGNORECASE,
 )
 
 
@@ -72,18 +82,21 @@ def depth_cut(html: str, max_depth: int) -> int | None:
     """Offset where the estimated nesting depth first exceeds `max_depth`, else None."""
     if len(html) <= 5 * _SCAN_DEPTH_ABOVE_TAGS or html.count("<") <= _SCAN_DEPTH_ABOVE_TAGS:
         return None
-    depth = 0
-    for match in _TAG.finditer(html):
-        name = match.group(2).lower()
-        if name in _NO_DEPTH or match.group(3).endswith("/"):
-            continue
-        if match.group(1):
-            depth = max(depth - 1, 0)
-        else:
-            depth += 1
-            if depth > max_depth:
-                return match.start()
-    return None
+    # A Python loop over tens of thousands of tags costs more than parsing them: the regex
+    # lists the tags in C and numpy sums their steps (+1 start, -1 end tag).
+    closing = np.fromiter(map(len, _DEPTH_TAG.findall(html)), dtype=np.int64)
+    if not closing.size:
+        return None
+    total = np.cumsum(1 - 2 * closing)
+    # An end tag never takes the depth below 0: the depth is the running sum less its
+    # lowest point so far (when below 0).
+    depth = total - np.minimum(np.minimum.accumulate(total), 0)
+    deeper = np.flatnonzero(depth > max_depth)
+    if not deeper.size:
+        return None
+    # Only the offset of that one tag is needed; finding it again is rare (hostile pages).
+    tag = next(itertools.islice(_DEPTH_TAG.finditer(html), int(deeper[0]), None))
+    return tag.start()
 
 
 def bound_html(html: str, limits: Limits) -> tuple[str, tuple[str, ...]]:

@@ -103,7 +103,7 @@ _NEVER_MICRODATA = frozenset({_SCRIPT, _TITLE, _BASE, _H1})
 
 
 def scan(tree: LexborHTMLParser) -> PageNodes:
-    found = PageNodes(html=tree.css_first("html"), tree=tree)
+    found = PageNodes(html=tree.root, tree=tree)
     invisible = found.invisible
     read = 0
     previous = 0

@@ -167,22 +167,25 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
     # cheaply and walks again with the real size when it might have been wrong.
     w = _walk(root, limits, float("inf"))
     largest = w.largest_named_chrome
-    if largest and 2 * largest >= _known_chars(w.walk):
+    if largest and 2 * largest >= _known_chars(w.walk, 2 * largest):
         page_chars = len(root.text(deep=True, strip=True))  # stripped per text node, in C
         if 2 * largest >= page_chars:
             w = _walk(root, limits, page_chars)
     return w.walk
 
 
-def _known_chars(found: Walk) -> int:
+def _known_chars(found: Walk, enough: int) -> int:
     """A lower bound of the page's stripped text length: the non-space characters of its
-    blocks (cell separators aside) and the chrome text measured on the way."""
+    blocks (cell separators aside) and the chrome text measured on the way, counted only
+    until they exceed `enough` (each block adds a count >= 0)."""
     total = 0
     for block in found.blocks:
         text = block.text
         total += len(text) - text.count(" ") + block.chrome_chars
         if block.kind == "table_row":
             total -= text.count("|")
+        if total > enough:
+            break
     return total
 
 
