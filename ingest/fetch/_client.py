@@ -19,6 +19,7 @@ from ingest.fetch._attempt import Attempt, failed, from_exception
 from ingest.fetch._body import content_encoding, read_bounded
 from ingest.fetch._decode import decode_html
 from ingest.fetch._guard import AddressPolicy, LiteralGuard
+from ingest.fetch._h1_transport import H1Transport
 from ingest.fetch._limits import FetchSettings
 from ingest.fetch._many import run_pool
 from ingest.fetch._models import FetchRequest, FetchResult, Outcome
@@ -26,7 +27,6 @@ from ingest.fetch._politeness import HostPolicy
 from ingest.fetch._requests import RequestFactory
 from ingest.fetch._retry import parse_retry_after, retrying
 from ingest.fetch._robots import RobotsCache
-from ingest.fetch._transport import AiohttpTransport
 from ingest.fetch.errors import BodyTooLarge, InvalidURL
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class Fetcher:
         )
 
     async def __aenter__(self) -> Fetcher:
-        transport = AiohttpTransport(max_connections=self.settings.concurrency, policy=self._policy)
+        transport = H1Transport(max_connections=self.settings.concurrency, policy=self._policy)
         self._client = httpx.AsyncClient(
             transport=transport,
             trust_env=False,
