@@ -260,8 +260,10 @@ class Fetcher:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > s.max_body_bytes:
             raise BodyTooLarge(f"Content-Length {declared} exceeds {s.max_body_bytes} bytes")
+        # The raw stream itself rather than `aiter_raw()`, which re-chunks and counts through
+        # one more async generator per response; the caller closes the response either way.
         return await read_bounded(
-            response.aiter_raw(),
+            response.stream,  # type: ignore[arg-type]
             encoding=content_encoding(headers.get("content-encoding")) or "",
             max_raw=s.max_body_bytes,
             max_decoded=s.max_decompressed_bytes,

@@ -17,6 +17,7 @@ import httpx
 MAX_HEAD_BYTES = 64 * 1024  # status line and headers together
 _HIGH_WATER = 1024 * 1024 + 64 * 1024  # buffered body bytes before reading pauses
 _NO_BODY_STATUSES = frozenset({204, 304})
+_FRAMING = (b"content-length", b"transfer-encoding")  # headers that say where a body ends
 
 
 class ServerHungUp(httpx.RemoteProtocolError):
@@ -216,9 +217,11 @@ class H1Connection(asyncio.Protocol):
             return
         self.status = status
         self._head_done = True
-        self._until_close = status not in _NO_BODY_STATUSES and not any(
-            name.lower() in (b"content-length", b"transfer-encoding") for name, _ in self.headers
-        )
+        self._until_close = status not in _NO_BODY_STATUSES
+        for name, _ in self.headers:
+            if name.lower() in _FRAMING:
+                self._until_close = False
+                break
         self._wake()
 
     def on_body(self, body: bytes) -> None:
