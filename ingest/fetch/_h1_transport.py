@@ -90,6 +90,8 @@ class H1Transport(httpx.AsyncBaseTransport):
         scheme = url.raw_scheme
         if scheme not in _DEFAULT_PORTS:
             raise httpx.UnsupportedProtocol(f"scheme {url.scheme!r} is not http or https")
+        if request.method == "HEAD":  # the parser would wait for the body a HEAD answer lacks
+            raise httpx.LocalProtocolError("this transport does not send HEAD requests")
         origin = (scheme, url.host, url.port or _DEFAULT_PORTS[scheme])
         timeout = request.extensions.get("timeout", {})
         data = _head(request) + (request.content or b"")
@@ -100,7 +102,7 @@ class H1Transport(httpx.AsyncBaseTransport):
             except ServerHungUp:
                 # A kept-alive connection the server has just closed looks like this; like
                 # aiohttp (which this replaced), an idempotent request gets one more connection.
-                if request.method not in ("GET", "HEAD"):
+                if request.method != "GET":
                     raise
                 conn.abort()
                 conn = await self._connect(origin, timeout.get("connect"))

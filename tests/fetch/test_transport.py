@@ -194,10 +194,12 @@ async def test_guard_refuses_every_resolved_address_at_connect_time(
         await GuardedResolver(forbid).resolve("127.0.0.1", 80)
 
 
-async def test_unsupported_scheme_and_refused_connection() -> None:
+async def test_unsupported_scheme_method_and_refused_connection() -> None:
     async with client() as (http, _):
         with pytest.raises(httpx.UnsupportedProtocol):
             await http.get("ftp://127.0.0.1/x")
+        with pytest.raises(httpx.LocalProtocolError, match="HEAD"):
+            await http.head("http://127.0.0.1:9/x")
         with LocalServer() as gone:
             url = gone.url("/x")
         with pytest.raises(httpx.ConnectError):
