@@ -27,6 +27,7 @@ from ingest.fetch._politeness import HostPolicy
 from ingest.fetch._requests import RequestFactory
 from ingest.fetch._retry import parse_retry_after, retrying
 from ingest.fetch._robots import RobotsCache
+from ingest.fetch._urls import URLParser
 from ingest.fetch.errors import BodyTooLarge, InvalidURL
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,13 @@ _HOST = re.compile(rb"[A-Za-z0-9._:-]+")  # after IDNA encoding; ':' for IPv6 li
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
+_URLS = URLParser()  # keeps parsed origins only: nothing a caller could notice
+
+
 def _target(url: str) -> tuple[httpx.URL, str]:
     """The parsed URL and its origin (scheme://host:port); raise `InvalidURL` if unusable."""
     try:
-        parsed = httpx.URL(url)
+        parsed = _URLS.parse(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         raise InvalidURL(f"cannot parse URL: {exc}") from exc
     if parsed.scheme not in ("http", "https"):
