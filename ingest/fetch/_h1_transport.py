@@ -128,6 +128,8 @@ class H1Transport(httpx.AsyncBaseTransport):
         while idle:
             conn = idle.pop()
             self._idle_count -= 1
+            if not idle:  # leave no empty list behind for each origin ever seen
+                del self._idle[origin]
             if not conn.lost:
                 return conn
         return None
@@ -179,6 +181,8 @@ class H1Transport(httpx.AsyncBaseTransport):
         if idle and conn in idle:
             idle.remove(conn)
             self._idle_count -= 1
+            if not idle:
+                del self._idle[origin]
 
     async def aclose(self) -> None:
         for conn in list(self._open):

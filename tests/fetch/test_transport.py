@@ -152,6 +152,7 @@ async def test_idle_connection_closed_by_the_server_is_not_reused() -> None:
             assert response.text == "ok"
             await asyncio.sleep(0.05)  # the server has closed the kept-alive connection
         assert transport.connections_opened == 2
+        assert transport._idle == {}  # nothing is kept for an origin without idle connections
 
 
 async def test_informational_answer_is_skipped() -> None:
