@@ -24,7 +24,7 @@ _MODULES = {
     "aiohttp": ("aiohttp",),
     "httpx": ("httpx",),
     "httpx+httpx-aiohttp": ("httpx", "httpx_aiohttp"),
-    "httpx+newsdesk-transport": ("httpx", "ingest.fetch._transport"),
+    "httpx+newsdesk-transport": ("httpx", "ingest.fetch._h1_transport"),
     "scrapy": ("scrapy", "scrapy.crawler"),
 }
 
@@ -99,12 +99,10 @@ async def run_httpx_aiohttp(urls: list[str], concurrency: int) -> int:
 
 async def run_httpx_newsdesk_transport(urls: list[str], concurrency: int) -> int:
     from ingest.fetch._guard import AddressPolicy
-    from ingest.fetch._transport import AiohttpTransport as NewsdeskTransport
+    from ingest.fetch._h1_transport import H1Transport
 
     policy = AddressPolicy(allow_private=True)
-    return await _run_httpx(
-        urls, concurrency, NewsdeskTransport(max_connections=100, policy=policy)
-    )
+    return await _run_httpx(urls, concurrency, H1Transport(max_connections=100, policy=policy))
 
 
 async def run_newsdesk(urls: list[str], concurrency: int) -> int:

@@ -7,7 +7,7 @@ at the limit instead of filling memory.
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable
 
 from ingest.fetch.errors import BodyTooLarge
 
@@ -48,7 +48,7 @@ def content_encoding(headers_value: str | None) -> str | None:
 
 
 async def read_bounded(
-    chunks: AsyncIterator[bytes],
+    chunks: AsyncIterable[bytes],
     *,
     encoding: str,
     max_raw: int,

@@ -1,18 +1,15 @@
 """The SSRF guard: which IP addresses the fetcher may connect to.
 
-Pure decision functions plus an aiohttp resolver that applies them to every address a host name
-resolves to, at connect time, so a redirect or a DNS answer cannot smuggle in an internal address.
+Pure decision functions; the transport's resolver (`_resolve.py`) applies them to every address a
+host name resolves to, at connect time, so a redirect or a DNS answer cannot smuggle in an
+internal address.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import ThreadedResolver
 
 from ingest.fetch._limits import IPNetwork
 from ingest.fetch.errors import BlockedAddress
@@ -100,21 +97,3 @@ def check_resolved(host: str, addresses: Sequence[str], policy: AddressPolicy) -
         reason = refusal_reason(ipaddress.ip_address(text.split("%", 1)[0]), policy)
         if reason:
             raise BlockedAddress(f"host {host} resolves to a refused address: {reason}")
-
-
-class GuardedResolver(AbstractResolver):
-    """Resolves off the event loop (getaddrinfo in a thread) and refuses forbidden answers."""
-
-    def __init__(self, policy: AddressPolicy) -> None:
-        self._policy = policy
-        self._inner = ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self._inner.resolve(host, port, family)
-        check_resolved(host, [r["host"] for r in results], self._policy)
-        return results
-
-    async def close(self) -> None:
-        await self._inner.close()

@@ -417,6 +417,7 @@ class _Faults:
             "short-body": self.short_body,
             "hangup": self.hangup,
             "drip": self.drip,
+            "chunked": self.chunked,
             "redirect": self.redirect,
             "loop": self.loop,
             "redirect-to": self.redirect_to,
@@ -499,6 +500,20 @@ class _Faults:
                 await asyncio.sleep(interval)
         except ConnectionError:
             return False
+
+    async def chunked(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
+        """/_fault/chunked?parts=<n>: the page in n chunks of chunked transfer coding."""
+        parts = max(1, int(request.query.get("parts", "3")))
+        headers = [("Content-Type", HTML), ("Transfer-Encoding", "chunked")]
+        writer.write(head_bytes(200, headers, None))
+        step = -(-len(PAGE) // parts)
+        for start in range(0, len(PAGE), step):
+            piece = PAGE[start : start + step]
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        return True
 
     async def hangup(self, request: _Request, writer: asyncio.StreamWriter) -> bool:
         """/_fault/hangup: close the connection without answering."""
