@@ -89,9 +89,9 @@ def articles_to_arrow(articles: Sequence[Article], ords: pa.Array | None = None)
     """
     if ords is None:
         ords = pa.array(range(len(articles)), pa.int64())
-    # One C-level attrgetter call per article and one transpose, instead of a getattr per cell.
+    # One C-level map per column (cheaper than a tuple per article and a transpose).
     fields = [name for name in _COPIED if name != "content_hash"]
-    columns = dict(zip(fields, zip(*map(attrgetter(*fields), articles), strict=True), strict=True))
+    columns = {name: list(map(attrgetter(name), articles)) for name in fields}
     arrays: dict[str, object] = {
         "ord": ords,
         "content_hash": pa.array([content_hash(text) for text in columns["text"]], pa.string()),
