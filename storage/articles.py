@@ -73,11 +73,17 @@ _KEYS_SCHEMA = pa.schema([("ord", pa.int64()), ("id", pa.string()), ("text_key",
 
 
 def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
-    """Position, id and text key of each article: all the classification needs."""
-    text_keys = pa.array([text_key(art.text) for art in articles], pa.uint64())
-    ids = [art.id for art in articles]
+    """Position, id and text key of each article; the last occurrence of an id in a batch wins."""
+    last = {art.id: i for i, art in enumerate(articles)}
+    ords = range(len(articles)) if len(last) == len(articles) else sorted(last.values())
+    kept = articles if len(last) == len(articles) else [articles[i] for i in ords]
     return pa.table(
-        [pa.array(range(len(articles)), pa.int64()), ids, text_keys], schema=_KEYS_SCHEMA
+        [
+            pa.array(ords, pa.int64()),
+            [art.id for art in kept],
+            pa.array([text_key(art.text) for art in kept], pa.uint64()),
+        ],
+        schema=_KEYS_SCHEMA,
     )
 
 
@@ -149,16 +155,15 @@ def _classify_staged(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> Appen
     """Stage ids and text keys against `article_current`; close changed versions, touch the
     unchanged ones (see storage/current.py)."""
     # Only ids and text keys: the other columns are converted to Arrow for new and changed
-    # texts alone, which is most of what makes a re-append cheap. The last occurrence of an id
-    # in a batch wins; it is compared with the article's current version.
+    # texts alone, which is most of what makes a re-append cheap. `_keys` holds one row per id
+    # (its last occurrence), compared with the article's current version.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _stage AS
         SELECT b.ord, b.id, b.id_key, b.text_key, c.version AS prev_version,
                c.first_seen AS prev_first_seen, c.valid_from AS prev_valid_from,
                coalesce(c.text_key = b.text_key, false) AS stored
-        FROM (SELECT ord, id, text_key, {ID_KEY_SQL.format("id")} AS id_key FROM _keys
-              QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord DESC) = 1) b
+        FROM (SELECT ord, id, text_key, {ID_KEY_SQL.format("id")} AS id_key FROM _keys) b
         LEFT JOIN article_current c ON c.id_key = b.id_key
         """
     )
