@@ -15,8 +15,9 @@ from operator import attrgetter
 import duckdb
 import pyarrow as pa
 
-from ingest.article import Article, content_hash
+from ingest.article import Article, content_hash, text_key
 from storage._transaction import transaction
+from storage.current import ID_KEY_SQL
 
 _TS = pa.timestamp("us", tz="UTC")
 _STAGE_SCHEMA = pa.schema(
@@ -68,27 +69,39 @@ class AppendResult:
         )
 
 
-_KEYS_SCHEMA = pa.schema([("ord", pa.int64()), ("id", pa.string()), ("content_hash", pa.string())])
+_KEYS_SCHEMA = pa.schema([("ord", pa.int64()), ("id", pa.string()), ("text_key", pa.uint64())])
 
 
 def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
-    """Position, id and text hash of each article: all the classification needs."""
-    hashes = [content_hash(art.text) for art in articles]
-    ids = [art.id for art in articles]
-    return pa.table([pa.array(range(len(articles)), pa.int64()), ids, hashes], schema=_KEYS_SCHEMA)
+    """Position, id and text key of each article; the last occurrence of an id in a batch wins."""
+    last = {art.id: i for i, art in enumerate(articles)}
+    ords = range(len(articles)) if len(last) == len(articles) else sorted(last.values())
+    kept = articles if len(last) == len(articles) else [articles[i] for i in ords]
+    return pa.table(
+        [
+            pa.array(ords, pa.int64()),
+            [art.id for art in kept],
+            pa.array([text_key(art.text) for art in kept], pa.uint64()),
+        ],
+        schema=_KEYS_SCHEMA,
+    )
 
 
-def articles_to_arrow(articles: Sequence[Article], keys: pa.Table | None = None) -> pa.Table:
+def articles_to_arrow(articles: Sequence[Article], ords: pa.Array | None = None) -> pa.Table:
     """Column-wise Arrow table of a batch (the only way rows reach DuckDB).
 
-    `keys` (from `keys_to_arrow`, one row per article) supplies `ord` and `content_hash`.
+    `ords` gives each article's position in its batch (default 0, 1, ...). The SHA-256 of the
+    texts is computed here, for the texts that are stored only.
     """
-    if keys is None:
-        keys = keys_to_arrow(articles)
-    # One C-level attrgetter call per article and one transpose, instead of a getattr per cell.
-    fields = [name for name in _COPIED if name not in _KEYS_SCHEMA.names]
-    columns = dict(zip(fields, zip(*map(attrgetter(*fields), articles), strict=True), strict=True))
-    arrays: dict[str, object] = {name: keys.column(name) for name in _KEYS_SCHEMA.names}
+    if ords is None:
+        ords = pa.array(range(len(articles)), pa.int64())
+    # One C-level map per column (cheaper than a tuple per article and a transpose).
+    fields = [name for name in _COPIED if name != "content_hash"]
+    columns = {name: list(map(attrgetter(name), articles)) for name in fields}
+    arrays: dict[str, object] = {
+        "ord": ords,
+        "content_hash": pa.array([content_hash(text) for text in columns["text"]], pa.string()),
+    }
     for name in fields:
         values = columns[name]
         if _STAGE_SCHEMA.field(name).type in _LIST_TYPES:
@@ -121,60 +134,61 @@ def append_articles_in_transaction(
     """`append_articles` inside a transaction the caller opened (and commits or rolls back)."""
     if not articles:
         return AppendResult()
-    keys = keys_to_arrow(articles)
-    con.register("_keys", keys)
+    con.register("_keys", keys_to_arrow(articles))
     try:
         result = _classify_staged(con, seen_at)
         if result.new or result.changed:
-            _insert_versions(con, articles, keys, seen_at, run_id)
+            _insert_versions(con, articles, seen_at, run_id)
         return result
     finally:
         con.execute("DROP TABLE IF EXISTS temp._stage")
         con.unregister("_keys")
 
 
+_CURRENT_OF_STAGED = (
+    "articles.id = s.id AND articles.valid_from = s.prev_valid_from "
+    "AND articles.version = s.prev_version AND articles.valid_to IS NULL"
+)
+
+
 def _classify_staged(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> AppendResult:
-    """Stage ids and hashes against the current versions; close changed ones, touch unchanged."""
-    # Only ids and hashes: the other columns are converted to Arrow for new and changed texts
-    # alone, which is most of what makes a re-append cheap. The last occurrence of an id in a
-    # batch wins; it is compared with the article's current version.
+    """Stage ids and text keys against `article_current`; close changed versions, touch the
+    unchanged ones (see storage/current.py)."""
+    # Only ids and text keys: the other columns are converted to Arrow for new and changed
+    # texts alone, which is most of what makes a re-append cheap. `_keys` holds one row per id
+    # (its last occurrence), compared with the article's current version.
     con.execute(
-        """
+        f"""
         CREATE OR REPLACE TEMP TABLE _stage AS
-        SELECT b.ord, b.id, b.content_hash, cur.version AS prev_version,
-               cur.content_hash AS prev_hash, cur.first_seen AS prev_first_seen
-        FROM (SELECT ord, id, content_hash FROM _keys
-              QUALIFY row_number() OVER (PARTITION BY id ORDER BY ord DESC) = 1) b
-        LEFT JOIN (SELECT id, version, content_hash, first_seen FROM articles
-                   WHERE valid_to IS NULL) cur
-          USING (id)
+        SELECT b.ord, b.id, b.id_key, b.text_key, c.version AS prev_version,
+               c.first_seen AS prev_first_seen, c.valid_from AS prev_valid_from,
+               coalesce(c.text_key = b.text_key, false) AS stored
+        FROM (SELECT ord, id, text_key, {ID_KEY_SQL.format("id")} AS id_key FROM _keys) b
+        LEFT JOIN article_current c ON c.id_key = b.id_key
         """
     )
     new, unchanged, changed = con.execute(
         """
-        SELECT count(*) FILTER (prev_version IS NULL),
-               count(*) FILTER (prev_hash = content_hash),
-               count(*) FILTER (prev_version IS NOT NULL AND prev_hash <> content_hash)
+        SELECT count(*) FILTER (prev_version IS NULL), count(*) FILTER (stored),
+               count(*) FILTER (prev_version IS NOT NULL AND NOT stored)
         FROM _stage
         """
     ).fetchone()
+    # Joining on valid_from as well lets DuckDB skip the row groups outside the batch's range
+    # of versions (it pushes the range of the join keys into the scan of `articles`).
     if unchanged:
         con.execute(
-            """
+            f"""
             UPDATE articles SET last_seen = greatest(articles.last_seen, ?)
-            FROM _stage s
-            WHERE articles.id = s.id AND articles.valid_to IS NULL
-              AND s.prev_hash = s.content_hash
+            FROM _stage s WHERE {_CURRENT_OF_STAGED} AND s.stored
             """,
             [seen_at],
         )
     if changed:
         con.execute(
-            """
+            f"""
             UPDATE articles SET valid_to = ?
-            FROM _stage s
-            WHERE articles.id = s.id AND articles.valid_to IS NULL
-              AND s.prev_hash <> s.content_hash
+            FROM _stage s WHERE {_CURRENT_OF_STAGED} AND NOT s.stored
             """,
             [seen_at],
         )
@@ -184,24 +198,21 @@ def _classify_staged(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> Appen
 def _insert_versions(
     con: duckdb.DuckDBPyConnection,
     articles: Sequence[Article],
-    keys: pa.Table,
     seen_at: datetime,
     run_id: str | None,
 ) -> None:
     """Insert new and changed texts as versions (their derived columns stay NULL for now)."""
-    rows = con.execute(
-        "SELECT ord FROM _stage WHERE prev_version IS NULL OR prev_hash <> content_hash "
-        "ORDER BY ord"
-    ).fetchnumpy()["ord"]
+    rows = con.execute("SELECT ord FROM _stage WHERE NOT stored ORDER BY ord").fetchnumpy()["ord"]
     if len(rows) == len(articles):
-        batch = articles_to_arrow(articles, keys)
+        batch = articles_to_arrow(articles)
     else:
-        batch = articles_to_arrow([articles[i] for i in rows.tolist()], keys.take(rows))
+        batch = articles_to_arrow([articles[i] for i in rows.tolist()], pa.array(rows))
     con.register("_batch", batch)
     try:
         _insert_batch(con, seen_at, run_id)
     finally:
         con.unregister("_batch")
+    _point_current(con, seen_at)
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None) -> None:
@@ -213,7 +224,24 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str
         SELECT {", ".join("b." + name for name in _COPIED)}, coalesce(s.prev_version, 0) + 1,
                ?, ?, NULL, coalesce(s.prev_first_seen, ?), ?
         FROM _batch b JOIN _stage s ON s.ord = b.ord
-        WHERE s.prev_version IS NULL OR s.prev_hash <> s.content_hash
+        WHERE NOT s.stored
         """,
         [run_id, seen_at, seen_at, seen_at],
+    )
+
+
+def _point_current(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> None:
+    """Point `article_current` at the versions just inserted (all it needs is in `_stage`)."""
+    con.execute(
+        "DELETE FROM article_current WHERE id_key IN "
+        "(SELECT id_key FROM _stage WHERE prev_version IS NOT NULL AND NOT stored)"
+    )
+    con.execute(
+        """
+        INSERT INTO article_current
+        SELECT id_key, text_key, coalesce(prev_version, 0) + 1, coalesce(prev_first_seen, $seen),
+               $seen
+        FROM _stage WHERE NOT stored
+        """,
+        {"seen": seen_at},
     )

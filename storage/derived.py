@@ -77,7 +77,7 @@ def _derive_staged(con: duckdb.DuckDBPyConnection, chunk: int) -> RefreshReport:
             UPDATE articles SET simhash = d.simhash, duplicate_of = d.duplicate_of,
                    duplicate_kind = d.duplicate_kind, duplicate_distance = d.duplicate_distance
             FROM _dups d JOIN _stage s USING (ord)
-            WHERE articles.id = s.id AND articles.version = s.prev_version + 1
+            WHERE articles.rowid = s.row_id
             """
         )
     finally:

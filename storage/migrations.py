@@ -6,11 +6,13 @@ steps in one transaction, opening a file newer than `LATEST` is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
 from storage._transaction import transaction
+from storage.current import rebuild_current
 from storage.errors import SchemaTooNewError
 
 
@@ -19,6 +21,8 @@ class Migration:
     version: int
     name: str
     sql: str
+    # A step SQL cannot do (keys computed in Python), run after `sql` in the same transaction.
+    fill: Callable[[duckdb.DuckDBPyConnection], object] | None = None
 
 
 # Characters the tokeniser treats as word boundaries, besides the space.
@@ -267,6 +271,23 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE fetches ADD COLUMN body_file VARCHAR;
         """,
     ),
+    Migration(
+        7,
+        "current versions side table",
+        # Appends classify their batch against this narrow table of numbers instead of every
+        # current version's id and hash strings in `articles` (storage/current.py). The text
+        # keys are computed in Python, so the fill step reads every current text once.
+        """
+        CREATE TABLE article_current (
+            id_key      UHUGEINT NOT NULL,     -- md5_number(id)
+            text_key    UBIGINT NOT NULL,      -- XXH3-64 of the text (ingest.article.text_key)
+            version     INTEGER NOT NULL,
+            first_seen  TIMESTAMPTZ NOT NULL,
+            valid_from  TIMESTAMPTZ NOT NULL
+        );
+        """,
+        fill=rebuild_current,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version
@@ -299,6 +320,8 @@ def migrate(con: duckdb.DuckDBPyConnection, path: str, *, target: int = LATEST) 
         )
         for migration in pending:
             con.execute(migration.sql)
+            if migration.fill is not None:
+                migration.fill(con)
             con.execute(
                 "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                 [migration.version, migration.name],

@@ -102,7 +102,12 @@ def test_rows_from_before_the_index_are_indexed_later(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     raw = duckdb.connect(str(path))
     migrate(raw, str(path), target=3)
-    append_articles(raw, [art("a", *DOCS["a"])], seen_at=T0)
+    old = art("a", *DOCS["a"])  # stored as the schema-3 code stored it (appends need the latest)
+    raw.execute(
+        "INSERT INTO articles (id, version, content_hash, text, layout, title, valid_from, "
+        "first_seen, last_seen) VALUES (?, 1, ?, ?, 'spaced', ?, ?, ?, ?)",
+        [old.id, old.content_hash, old.text, old.title, T0, T0, T0],
+    )
     migrate(raw, str(path))
     assert search(raw, "harbour") == []
     assert refresh(raw).indexed == 1
@@ -126,3 +131,22 @@ def test_missing_rows_are_indexed_in_chunks(con: duckdb.DuckDBPyConnection) -> N
     con.execute("DELETE FROM search_docs")
     assert index_missing(con, chunk=3) == len(DOCS)
     assert ids(search(con, "harbour strike")) == ["a", "b", "c"]
+
+
+def test_compaction_in_parts_sorts_by_term_and_keeps_the_ranking(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    later = T0 + timedelta(hours=1)
+    append_articles(con, [art("d", "Weather", "Snow replaces the rain.")], seen_at=later)
+    refresh(con)
+    before = search(con, "harbour strike snow")
+    live = con.execute(
+        "SELECT count(*) FROM search_postings p JOIN search_docs d USING (doc) WHERE d.live"
+    ).fetchone()[0]
+    assert compact_index(con, postings_per_part=5) > 1
+    assert search(con, "harbour strike snow") == before
+    rows = con.execute("SELECT term, doc FROM search_postings ORDER BY rowid").fetchall()
+    assert len(rows) == live and rows == sorted(rows)
+    assert con.execute("SELECT count(*) FROM search_docs WHERE NOT live").fetchone()[0] == 0
+    with pytest.raises(ValueError, match="postings_per_part"):
+        compact_index(con, postings_per_part=0)

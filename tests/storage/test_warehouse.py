@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.article import Article
+from ingest.article import Article, text_key
 from storage.articles import append_articles
+from storage.current import mismatched_rows
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
 from storage.export import iter_current_records
 from storage.migrations import LATEST, current_version, migrate
@@ -42,11 +43,25 @@ def test_new_file_is_at_latest_schema_with_compressing_storage(tmp_path: Path) -
     assert tags["storage_version"].startswith("v1.5")
 
 
+def _store_as_schema_1(con: duckdb.DuckDBPyConnection, article: Article, version: int,
+                       valid_to: datetime | None = None) -> None:
+    """A version row as the code of schema 1 stored it (appends need the latest schema)."""
+    con.execute(
+        "INSERT INTO articles (id, version, content_hash, text, layout, seq, valid_from, "
+        "valid_to, first_seen, last_seen) VALUES (?, ?, ?, ?, 'spaced', ?, ?, ?, ?, ?)",
+        [article.id, version, article.content_hash, article.text, article.seq, T0, valid_to,
+         T0, T0],
+    )
+
+
 def test_older_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     migrate(con, str(path), target=1)
-    append_articles(con, [art(1)], seen_at=T0)
+    edited = art(1, "Headline 1\n\nEdited body.")
+    _store_as_schema_1(con, art(1), 1, valid_to=T0)
+    _store_as_schema_1(con, edited, 2)
+    _store_as_schema_1(con, art(2), 1)
     assert current_version(con) == 1
     assert not con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fetches'"
@@ -56,7 +71,31 @@ def test_older_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
     with Warehouse(path).connection() as con:
         assert current_version(con) == LATEST
         assert con.execute("SELECT count(*) FROM fetches").fetchone()[0] == 0
-        assert con.execute("SELECT text FROM articles").fetchone()[0] == art(1).text
+        assert con.execute("SELECT count(*) FROM article_current").fetchone()[0] == 2
+        assert mismatched_rows(con) == 0
+        # The side table built by the migration classifies against the current versions.
+        later = T0 + timedelta(days=1)
+        again = append_articles(con, [edited, art(2), art(3)], seen_at=later)
+        changed = append_articles(con, [art(2, "Headline 2\n\nNew.")], seen_at=later)
+        assert (again.new, again.unchanged, again.changed) == (1, 2, 0)
+        assert (changed.new, changed.unchanged, changed.changed) == (0, 0, 1)
+        assert mismatched_rows(con) == 0
+        keys = con.execute(
+            "SELECT a.text, c.text_key FROM articles a JOIN article_current c "
+            "ON c.id_key = md5_number(a.id) AND c.version = a.version"
+        ).fetchall()
+        rows = con.execute(
+            "SELECT id, version, last_seen, valid_to IS NULL FROM articles ORDER BY id, version"
+        ).fetchall()
+    assert [key for _, key in keys] == [text_key(text) for text, _ in keys]
+    assert len(keys) == 3
+    assert rows == [
+        (art(1).id, 1, T0, False),
+        (art(1).id, 2, later, True),
+        (art(2).id, 1, later, False),
+        (art(2).id, 2, later, True),
+        (art(3).id, 1, later, True),
+    ]
 
 
 def test_newer_file_is_refused_clearly(tmp_path: Path) -> None:
@@ -121,13 +160,14 @@ def test_mixed_batch_keeps_one_row_per_version_without_a_key(tmp_path: Path) -> 
             "SELECT id, version, text, seq, last_seen, valid_to IS NULL FROM articles "
             "ORDER BY id, version"
         ).fetchall()
+        mismatched = mismatched_rows(con)
         keys = con.execute(
             "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'articles' "
             "AND constraint_type = 'PRIMARY KEY'"
         ).fetchone()[0]
     assert (result.new, result.unchanged, result.changed) == (1, 2, 1)
     assert (again.new, again.unchanged, again.changed) == (0, 4, 0)
-    assert keys == 0
+    assert keys == 0 and mismatched == 0
     assert rows == [
         (art(1).id, 1, art(1).text, 1, later, True),
         (art(2).id, 1, art(2).text, 2, later, True),
