@@ -142,6 +142,7 @@ def derive(wh: Warehouse) -> dict[str, float]:
 
     The same loop as `refresh_warehouse` (one open of the file per chunk), with progress lines.
     """
+    wh = wh.for_derived()
     total = RefreshReport()
     wall, cpu = time.perf_counter(), cpu_s()
     while True:
@@ -262,7 +263,7 @@ def _refreshed(derived: dict[str, float]) -> dict[str, object]:
 
 
 def _compact(wh: Warehouse) -> None:
-    with wh.connection() as con:
+    with wh.for_derived().connection() as con:
         compact_index(con)
 
 

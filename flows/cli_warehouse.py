@@ -58,7 +58,7 @@ def compact(
     """Mark duplicates of and index articles that lack it (a killed run's, or rows stored before
     the index existed), and re-sort the index."""
     try:
-        with Warehouse(State.warehouse).connection() as con:
+        with Warehouse(State.warehouse).for_derived().connection() as con:
             rebuilt = rebuild_index(con) if reindex else 0
             added = refresh(con).indexed
             compact_index(con)

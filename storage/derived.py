@@ -39,6 +39,7 @@ def refresh(con: duckdb.DuckDBPyConnection, *, chunk: int = DEFAULT_CHUNK) -> Re
 
 def refresh_warehouse(warehouse: Warehouse, *, chunk: int = DEFAULT_CHUNK) -> RefreshReport:
     """`refresh` with the file opened once per chunk, so that readers get a turn in between."""
+    warehouse = warehouse.for_derived()
     total = RefreshReport()
     while True:
         with warehouse.connection() as con:

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.article import Article
 from storage.articles import append_articles
-from storage.derived import RefreshReport, refresh
+from storage.derived import RefreshReport, refresh, refresh_warehouse
 from storage.migrations import migrate
 from storage.search import SearchError, compact_index, index_missing, rebuild_index, search
 from storage.warehouse import Warehouse
@@ -150,3 +150,29 @@ def test_compaction_in_parts_sorts_by_term_and_keeps_the_ranking(
     assert con.execute("SELECT count(*) FROM search_docs WHERE NOT live").fetchone()[0] == 0
     with pytest.raises(ValueError, match="postings_per_part"):
         compact_index(con, postings_per_part=0)
+
+
+def _row_groups(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(
+        f"SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('{table}')"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_the_refresh_writes_postings_in_large_row_groups(tmp_path: Path) -> None:
+    # Every open of the file reads each row group's metadata: the postings, ~180 an article,
+    # must not be cut into the small groups that the article appends use.
+    wh = Warehouse(tmp_path / "w.duckdb")
+    words = [f"word{i}" for i in range(400)]
+    articles = [
+        Article(id=f"{i:016x}", title=f"Title {i}", text=f"Title {i}\n\n" + " ".join(words[i:]))
+        for i in range(16)
+    ]
+    with wh.connection() as con:
+        append_articles(con, articles, seen_at=T0)
+    refresh_warehouse(wh)
+    with wh.connection() as con:
+        postings = con.execute("SELECT count(*) FROM search_postings").fetchone()[0]
+        assert postings > 3 * wh.settings.row_group_size  # small groups would need several
+        assert _row_groups(con, "search_postings") == 1
+        assert search(con, "word7")
