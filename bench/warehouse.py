@@ -23,7 +23,7 @@ import numpy as np
 
 from ingest.article import Article
 from storage.articles import append_articles
-from storage.derived import RefreshReport, refresh_chunk
+from storage.derived import RefreshReport, refresh_warehouse
 from storage.search import compact_index, search
 from storage.warehouse import Warehouse
 
@@ -140,23 +140,19 @@ def build(wh: Warehouse, corpus: Corpus, rows: int, batch: int, first: int) -> d
 def derive(wh: Warehouse) -> dict[str, float]:
     """The catch-up at the end of a run: duplicate marks and search postings of every new row.
 
-    The same loop as `refresh_warehouse` (one open of the file per chunk), with progress lines.
+    `refresh_warehouse` (one open of the file per chunk), with progress lines.
     """
-    wh = wh.for_derived()
-    total = RefreshReport()
     wall, cpu = time.perf_counter(), cpu_s()
-    while True:
-        with wh.connection() as con:
-            part = refresh_chunk(con)
-        if not part.indexed:
-            break
-        total += part
+
+    def progress(part: RefreshReport, total: RefreshReport) -> None:
         if total.indexed % 50_000 < part.indexed:
             print(
                 f"  derived   {total.indexed:>9,} rows  ({time.perf_counter() - wall:,.0f} s wall, "
                 f"{cpu_s() - cpu:,.0f} CPU-s, peak RSS {_peak_rss_mb():,} MB)",
                 flush=True,
             )
+
+    total = refresh_warehouse(wh, on_chunk=progress)
     wall, cpu = time.perf_counter() - wall, cpu_s() - cpu
     print(f"  derived   {total.indexed:>9,} rows  ({total.indexed / wall:,.0f} rows/s wall)")
     return {"wall_s": wall, "cpu_s": cpu, "rows": total.indexed, "dups": total.deduplicated}

@@ -75,8 +75,11 @@ _KEYS_SCHEMA = pa.schema([("ord", pa.int64()), ("id", pa.string()), ("text_key",
 def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
     """Position, id and text key of each article; the last occurrence of an id in a batch wins."""
     last = {art.id: i for i, art in enumerate(articles)}
-    ords = range(len(articles)) if len(last) == len(articles) else sorted(last.values())
-    kept = articles if len(last) == len(articles) else [articles[i] for i in ords]
+    if len(last) == len(articles):
+        ords, kept = range(len(articles)), articles
+    else:
+        ords = sorted(last.values())
+        kept = [articles[i] for i in ords]
     return pa.table(
         [
             pa.array(ords, pa.int64()),

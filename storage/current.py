@@ -55,8 +55,7 @@ def rebuild_current(con: duckdb.DuckDBPyConnection) -> int:
         )
     finally:
         con.unregister("_rebuilt")
-    row = con.execute("SELECT count(*) FROM article_current").fetchone()
-    return int(row[0]) if row else 0
+    return sum(part.num_rows for part in parts)
 
 
 def mismatched_rows(con: duckdb.DuckDBPyConnection) -> int:

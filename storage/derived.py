@@ -6,6 +6,7 @@ time in its own short transaction, so a killed run's rows are caught up by the n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -37,8 +38,14 @@ def refresh(con: duckdb.DuckDBPyConnection, *, chunk: int = DEFAULT_CHUNK) -> Re
     return total
 
 
-def refresh_warehouse(warehouse: Warehouse, *, chunk: int = DEFAULT_CHUNK) -> RefreshReport:
-    """`refresh` with the file opened once per chunk, so that readers get a turn in between."""
+def refresh_warehouse(
+    warehouse: Warehouse,
+    *,
+    chunk: int = DEFAULT_CHUNK,
+    on_chunk: Callable[[RefreshReport, RefreshReport], None] | None = None,
+) -> RefreshReport:
+    """`refresh` with the file opened once per chunk, so that readers get a turn in between;
+    `on_chunk(part, total)` is called after each chunk."""
     warehouse = warehouse.for_derived()
     total = RefreshReport()
     while True:
@@ -47,6 +54,8 @@ def refresh_warehouse(warehouse: Warehouse, *, chunk: int = DEFAULT_CHUNK) -> Re
         if not part.indexed:
             return total
         total += part
+        if on_chunk is not None:
+            on_chunk(part, total)
 
 
 def refresh_chunk(con: duckdb.DuckDBPyConnection, *, chunk: int = DEFAULT_CHUNK) -> RefreshReport:

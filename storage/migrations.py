@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from storage._sql import literal
 from storage._transaction import transaction
 from storage.current import rebuild_current
 from storage.errors import SchemaTooNewError
@@ -32,7 +33,6 @@ _SEPARATORS = (
     "\u2026\u2022\u00b7\u2032\u2033\u00a1\u00bf\u00a7\u00b6\u2020\u2021\u00a9\u00ae\u2122\u00b0"
     "\u00b1\u00d7\u00f7"
 )
-_SEPARATORS_SQL = _SEPARATORS.replace("'", "''")
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -166,7 +166,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE articles ADD COLUMN duplicate_distance TINYINT;    -- Hamming bits
         -- The one tokeniser of the warehouse: lower case, split on white space and punctuation.
         CREATE MACRO newsdesk_tokens(s) AS list_filter(
-            string_split(translate(lower(coalesce(s, '')), '{_SEPARATORS_SQL}',
+            string_split(translate(lower(coalesce(s, '')), {literal(_SEPARATORS)},
                                    '{" " * len(_SEPARATORS)}'), ' '),
             t -> t <> '' AND length(t) <= 40);
         -- BM25 index (storage/search.py): one doc per indexed article version; postings are
