@@ -19,14 +19,12 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
 from urllib.parse import urlsplit
 
 import psutil
 
 from ingest.fetch import Fetcher, FetchResult, Outcome
 from ingest.pipeline import DiscoveryReport, ScrapeSettings, Sources, Steps, run_scrape
-from ingest.pipeline import batch as batch_module
 from ingest.pipeline._collect import Collected, record
 from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline._work import PageJob, work
@@ -37,8 +35,6 @@ from ingest.urls import site_of
 from storage.derived import refresh_warehouse
 from storage.frontier import FrontierItem, add_urls
 from storage.warehouse import Warehouse
-
-T = TypeVar("T")
 
 
 def _fetch_settings(concurrency: int) -> object:
@@ -115,24 +111,8 @@ def _batches(urls: list[str], size: int) -> Iterator[list[str]]:
         yield urls[start : start + size]
 
 
-class _Timed:
-    """Wraps a function to add up its wall time (to split the store stage into its parts)."""
-
-    def __init__(self, fn: Callable[..., T]) -> None:
-        self.fn, self.seconds = fn, 0.0
-
-    def __call__(self, *args: object, **kwargs: object) -> object:
-        started = time.perf_counter()
-        try:
-            return self.fn(*args, **kwargs)
-        finally:
-            self.seconds += time.perf_counter() - started
-
-
 def _extract_store(root: str, urls: list[str], db: str, batch: int) -> dict[str, object]:
     """Extraction (the worker's function, in this process) and the batch writes, timed apart."""
-    append = _Timed(batch_module.append_articles_in_transaction)
-    batch_module.append_articles_in_transaction = append  # type: ignore[assignment]
     warehouse, settings, run_id = Warehouse(db), ScrapeSettings(), uuid.uuid4().hex
     from ingest.discover import DiscoveredURL
 
@@ -175,7 +155,6 @@ def _extract_store(root: str, urls: list[str], db: str, batch: int) -> dict[str,
         "store_s": store_s,
         "extract_cpu_s": extract_cpu,
         "store_cpu_s": store_cpu,
-        "store_append_articles_s": append.seconds,
     }
 
 
@@ -254,28 +233,24 @@ def _pairs(frontier: str, folder: str, pages: int, batch: int, repeats: int) -> 
     """The core run and the flow run in turn, `repeats` times, the order swapped every time
     (core-flow, flow-core, ...), so that a change of load hits both alike; one process, one
     Prefect API started before any clock, the extraction processes warm for both."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
     workers = ScrapeSettings().extract_workers  # the flow's default, used by both
     warm_s = _warm_up(workers)
     runs: list[dict[str, object]] = []
     with prefect_test_harness(server_startup_timeout=240):
-        # The flow runs as a deployment would, except that heartbeats would add a thread
-        # join to a sync flow only; this flow is async, so the setting changes nothing here.
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            _flow_once(frontier, str(Path(folder) / "warm.duckdb"), min(pages, 50), batch)
-            for i in range(repeats):
-                order = ("core", "flow") if i % 2 == 0 else ("flow", "core")
-                for kind in order:
-                    db = str(Path(folder) / f"{kind}-{i}.duckdb")
-                    if kind == "core":
-                        run = asyncio.run(_core(frontier, db, pages, workers, batch))
-                    else:
-                        run = _flow_once(frontier, db, pages, batch)
-                    run["pair"], run["load_1min"] = i, os.getloadavg()[0]
-                    runs.append(run)
-                    print(json.dumps(run), file=sys.stderr, flush=True)
+        _flow_once(frontier, str(Path(folder) / "warm.duckdb"), min(pages, 50), batch)
+        for i in range(repeats):
+            order = ("core", "flow") if i % 2 == 0 else ("flow", "core")
+            for kind in order:
+                db = str(Path(folder) / f"{kind}-{i}.duckdb")
+                if kind == "core":
+                    run = asyncio.run(_core(frontier, db, pages, workers, batch))
+                else:
+                    run = _flow_once(frontier, db, pages, batch)
+                run["pair"], run["load_1min"] = i, os.getloadavg()[0]
+                runs.append(run)
+                print(json.dumps(run), file=sys.stderr, flush=True)
     return {"runs": runs, "warm_up_s": warm_s}
 
 
