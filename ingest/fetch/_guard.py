@@ -60,14 +60,8 @@ def literal_refusal(host: str, policy: AddressPolicy) -> str | None:
     return None if address is None else refusal_reason(address, policy)
 
 
-def check_host_literal(host: str, policy: AddressPolicy) -> None:
-    """Raise `BlockedAddress` when `host` is an IP literal that `policy` refuses."""
-    if reason := literal_refusal(host, policy):
-        raise BlockedAddress(f"host {host}: {reason}")
-
-
 class LiteralGuard:
-    """`check_host_literal` for one policy, with each host's decision kept for the run.
+    """Refuses IP-literal hosts that a policy refuses, with each host's decision kept for the run.
 
     Parsing and classifying an address costs ~10 us; a crawl asks about the same hosts all the time.
     """

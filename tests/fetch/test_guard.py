@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 
 from ingest.fetch import AddressPolicy, Fetcher, FetchSettings, Outcome, refusal_reason
-from ingest.fetch._guard import LiteralGuard, check_host_literal, check_resolved
+from ingest.fetch._guard import LiteralGuard, check_resolved
 from ingest.fetch.errors import BlockedAddress
 from ingest.testing import LocalServer
 
@@ -60,8 +60,8 @@ def test_allow_private_lets_private_addresses_pass_but_not_forbidden_networks() 
 
 def test_literal_and_resolved_checks_raise_with_the_host_named() -> None:
     with pytest.raises(BlockedAddress, match=r"host \[::1\]"):
-        check_host_literal("[::1]", DEFAULT)
-    check_host_literal("example.org", DEFAULT)  # a name is checked when it resolves
+        LiteralGuard(DEFAULT).check("[::1]")
+    LiteralGuard(DEFAULT).check("example.org")  # a name is checked when it resolves
     with pytest.raises(BlockedAddress, match="intranet.example resolves to"):
         check_resolved("intranet.example", ["93.184.215.14", "10.0.0.7"], DEFAULT)
     check_resolved(
