@@ -3,12 +3,18 @@
 Run ``python bench/append_profile.py`` (100,000 generated articles in batches of 20,000, the
 same articles as bench/warehouse.py, then the same 100,000 again). Prints CPU and wall seconds
 per step of the first append and of the re-append.
+
+``--warehouse FILE`` profiles on a copy of an existing warehouse instead of an empty one, e.g.
+one kept by ``python bench/warehouse.py --keep``: the new articles are generated from
+``--start`` on (default: the row count of the copy), and the re-append is of articles 0..rows-1,
+which that warehouse already holds.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -64,12 +70,12 @@ def _patch() -> None:
         setattr(articles_module, name, wrapper)
 
 
-def run(wh: Warehouse, rows: int, batch: int, days: int) -> Totals:
+def run(wh: Warehouse, rows: int, batch: int, days: int, first: int = 0) -> Totals:
     totals: Totals = defaultdict(lambda: [0.0, 0.0])
     _CURRENT.append(totals)
     corpus = make_corpus()
     for start, count in batches(rows, batch):
-        articles = generate(corpus, start, count)
+        articles = generate(corpus, first + start, count)
         seen = DAY0 + timedelta(days=days, minutes=start // batch)
         con = _timed(totals, "open (attach, schema check)", wh.open)
         articles_module.append_articles(_TimedConnection(con, totals), articles, seen_at=seen)
@@ -90,13 +96,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=20_000)
+    parser.add_argument("--warehouse", type=Path, help="profile on a copy of this warehouse")
+    parser.add_argument("--start", type=int, help="first new article (default: rows in the copy)")
     args = parser.parse_args(argv)
     _patch()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.warehouse and args.warehouse.parent) as tmp:
         wh = Warehouse(Path(tmp) / "profile.duckdb")
-        first = run(wh, args.rows, args.batch, DAYS)
-        report("first append", args.rows, first)
-        again = run(wh, args.rows, args.batch, DAYS + 1)
+        start = 0
+        if args.warehouse:
+            shutil.copyfile(args.warehouse, wh.path)
+            with wh.connection() as con:
+                held = con.execute("SELECT count(*) FROM articles").fetchone()[0]
+            start = held if args.start is None else args.start
+            print(f"copy of {args.warehouse}: {held:,} rows; new articles from {start:,} on")
+        first = run(wh, args.rows, args.batch, DAYS + 2, first=start)
+        report("append of new articles", args.rows, first)
+        again = run(wh, args.rows, args.batch, DAYS + 3)
         report("re-append (all stored, unchanged)", args.rows, again)
     print(f"load average {os.getloadavg()[0]:.1f}")
     return 0

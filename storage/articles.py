@@ -7,6 +7,8 @@ derived later, at the end of each run (storage/derived.py), so that an append st
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,14 +17,15 @@ from operator import attrgetter
 import duckdb
 import pyarrow as pa
 
-from ingest.article import Article, content_hash, text_key
+from ingest.article import Article, text_key
 from storage._transaction import transaction
 from storage.current import ID_KEY_SQL
 
 _TS = pa.timestamp("us", tz="UTC")
 _STAGE_SCHEMA = pa.schema(
     [
-        ("ord", pa.int64()),
+        ("version", pa.int32()),
+        ("prev_first_seen", _TS),
         ("id", pa.string()),
         ("content_hash", pa.string()),
         ("text", pa.string()),
@@ -51,7 +54,7 @@ _STAGE_SCHEMA = pa.schema(
         ("parser_version", pa.string()),
     ]
 )
-_COPIED = [f.name for f in _STAGE_SCHEMA if f.name != "ord"]
+_COPIED = [f.name for f in _STAGE_SCHEMA if f.name not in ("version", "prev_first_seen")]
 _LIST_TYPES = (pa.list_(pa.string()),)
 
 
@@ -90,27 +93,48 @@ def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
     )
 
 
-def articles_to_arrow(articles: Sequence[Article], ords: pa.Array | None = None) -> pa.Table:
+def articles_to_arrow(articles: Sequence[Article], stage: pa.Table | None = None) -> pa.Table:
     """Column-wise Arrow table of a batch (the only way rows reach DuckDB).
 
-    `ords` gives each article's position in its batch (default 0, 1, ...). The SHA-256 of the
-    texts is computed here, for the texts that are stored only.
+    `stage` gives each article's `version` and `prev_first_seen` (default: version 1, never
+    seen). The SHA-256 of the texts is computed here, for the texts that are stored only.
     """
-    if ords is None:
-        ords = pa.array(range(len(articles)), pa.int64())
     # One C-level map per column (cheaper than a tuple per article and a transpose).
     fields = [name for name in _COPIED if name != "content_hash"]
     columns = {name: list(map(attrgetter(name), articles)) for name in fields}
-    arrays: dict[str, object] = {
-        "ord": ords,
-        "content_hash": pa.array([content_hash(text) for text in columns["text"]], pa.string()),
-    }
+    arrays: dict[str, object] = {}
     for name in fields:
         values = columns[name]
         if _STAGE_SCHEMA.field(name).type in _LIST_TYPES:
             values = [list(v) if v else None for v in values]
         arrays[name] = pa.array(values, _STAGE_SCHEMA.field(name).type)
+    arrays["content_hash"] = pa.array(_sha256_hex(arrays["text"]), pa.string())
+    if stage is None:
+        arrays["version"] = pa.array(itertools.repeat(1, len(articles)), pa.int32())
+        arrays["prev_first_seen"] = pa.nulls(len(articles), _TS)
+    else:
+        arrays["version"] = stage.column("version").cast(pa.int32())
+        arrays["prev_first_seen"] = stage.column("prev_first_seen").cast(_TS)
     return pa.table({f.name: arrays[f.name] for f in _STAGE_SCHEMA}, schema=_STAGE_SCHEMA)
+
+
+def _sha256_hex(texts: pa.Array | pa.ChunkedArray) -> list[str]:
+    """`content_hash` of each text, hashed straight from the Arrow array's UTF-8 buffer (the
+    same bytes as `text.encode()`, without a second copy of every text)."""
+    chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
+    out: list[str] = []
+    sha256 = hashlib.sha256
+    for chunk in chunks:
+        if chunk.null_count:
+            raise ValueError("an article without text cannot be stored")
+        offsets_buf, data_buf = chunk.buffers()[1:3]
+        start = chunk.offset
+        offsets = memoryview(offsets_buf).cast("i")[start : start + len(chunk) + 1].tolist()
+        data = memoryview(data_buf) if data_buf is not None else memoryview(b"")
+        out.extend(
+            sha256(data[a:b]).hexdigest() for a, b in zip(offsets, offsets[1:], strict=False)
+        )
+    return out
 
 
 def append_articles(
@@ -205,12 +229,15 @@ def _insert_versions(
     run_id: str | None,
 ) -> None:
     """Insert new and changed texts as versions (their derived columns stay NULL for now)."""
-    rows = con.execute("SELECT ord FROM _stage WHERE NOT stored ORDER BY ord").fetchnumpy()["ord"]
-    if len(rows) == len(articles):
-        batch = articles_to_arrow(articles)
-    else:
-        batch = articles_to_arrow([articles[i] for i in rows.tolist()], pa.array(rows))
-    con.register("_batch", batch)
+    # Each version's number and first-seen time ride in the Arrow batch, so the INSERT reads
+    # the batch alone: joining it with `_stage` cost a hash join over every wide row.
+    stage = con.execute(
+        "SELECT ord, coalesce(prev_version, 0) + 1 AS version, prev_first_seen FROM _stage "
+        "WHERE NOT stored ORDER BY ord"
+    ).to_arrow_table()
+    ords = stage.column("ord").to_pylist()
+    picked = articles if len(ords) == len(articles) else [articles[i] for i in ords]
+    con.register("_batch", articles_to_arrow(picked, stage))
     try:
         _insert_batch(con, seen_at, run_id)
     finally:
@@ -224,10 +251,8 @@ def _insert_batch(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str
         f"""
         INSERT INTO articles ({", ".join(_COPIED)}, version, run_id, valid_from,
                               valid_to, first_seen, last_seen)
-        SELECT {", ".join("b." + name for name in _COPIED)}, coalesce(s.prev_version, 0) + 1,
-               ?, ?, NULL, coalesce(s.prev_first_seen, ?), ?
-        FROM _batch b JOIN _stage s ON s.ord = b.ord
-        WHERE NOT s.stored
+        SELECT {", ".join(_COPIED)}, version, ?, ?, NULL, coalesce(prev_first_seen, ?), ?
+        FROM _batch
         """,
         [run_id, seen_at, seen_at, seen_at],
     )

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 from ingest.article import Article, text_key
-from storage.articles import append_articles
+from storage.articles import _sha256_hex, append_articles
 from storage.current import mismatched_rows
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
 from storage.export import iter_current_records
@@ -43,14 +45,24 @@ def test_new_file_is_at_latest_schema_with_compressing_storage(tmp_path: Path) -
     assert tags["storage_version"].startswith("v1.5")
 
 
-def _store_as_schema_1(con: duckdb.DuckDBPyConnection, article: Article, version: int,
-                       valid_to: datetime | None = None) -> None:
+def _store_as_schema_1(
+    con: duckdb.DuckDBPyConnection, article: Article, version: int, valid_to: datetime | None = None
+) -> None:
     """A version row as the code of schema 1 stored it (appends need the latest schema)."""
     con.execute(
         "INSERT INTO articles (id, version, content_hash, text, layout, seq, valid_from, "
         "valid_to, first_seen, last_seen) VALUES (?, ?, ?, ?, 'spaced', ?, ?, ?, ?, ?)",
-        [article.id, version, article.content_hash, article.text, article.seq, T0, valid_to,
-         T0, T0],
+        [
+            article.id,
+            version,
+            article.content_hash,
+            article.text,
+            article.seq,
+            T0,
+            valid_to,
+            T0,
+            T0,
+        ],
     )
 
 
@@ -101,8 +113,9 @@ def test_older_file_is_upgraded_and_keeps_its_rows(tmp_path: Path) -> None:
 def test_newer_file_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     with Warehouse(path).connection() as con:
-        con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, 'future')",
-                    [LATEST + 1])
+        con.execute(
+            "INSERT INTO schema_migrations (version, name) VALUES (?, 'future')", [LATEST + 1]
+        )
     for read_only in (False, True):
         with pytest.raises(SchemaTooNewError, match=f"version {LATEST + 1} is newer"):
             Warehouse(path, read_only=read_only).open()
@@ -132,13 +145,34 @@ def test_changed_text_is_a_new_version_and_old_text_is_kept(tmp_path: Path) -> N
         append_articles(con, [art(1)], seen_at=T0)
         result = append_articles(con, [art(1, "Headline 1\n\nA corrected body.")], seen_at=later)
         rows = con.execute(
-            "SELECT version, text, valid_from, valid_to FROM articles ORDER BY version"
+            "SELECT version, text, valid_from, valid_to, first_seen FROM articles ORDER BY version"
         ).fetchall()
     assert result.changed == 1 and result.new == 0
+    # The new version keeps the article's first_seen; its validity starts when it was seen.
     assert rows == [
-        (1, art(1).text, T0, later),
-        (2, "Headline 1\n\nA corrected body.", later, None),
+        (1, art(1).text, T0, later, T0),
+        (2, "Headline 1\n\nA corrected body.", later, None, T0),
     ]
+
+
+def test_content_hash_is_the_sha256_of_the_texts_utf8(tmp_path: Path) -> None:
+    texts = ["Plain ASCII", "Zürich: naïve café — “quoted” 東京 🦆", "x", "Ünïcödé\n\nbody " * 500]
+    articles = [art(i, text) for i, text in enumerate(texts)]
+    with Warehouse(tmp_path / "w.duckdb").connection() as con:
+        append_articles(con, articles, seen_at=T0)
+        stored = dict(con.execute("SELECT id, content_hash FROM articles").fetchall())
+    assert stored == {a.id: hashlib.sha256(a.text.encode("utf-8")).hexdigest() for a in articles}
+
+
+def test_hashing_reads_each_chunk_and_slice_of_the_text_array() -> None:
+    texts = ["alpha", "", "gamma δ", "epsilon"]
+    expected = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+    sliced = pa.array(["skipped", *texts], pa.string()).slice(1)
+    chunked = pa.chunked_array([pa.array(texts[:2]), pa.array(texts[2:])])
+    assert _sha256_hex(sliced) == expected
+    assert _sha256_hex(chunked) == expected
+    with pytest.raises(ValueError, match="without text"):
+        _sha256_hex(pa.array(["a", None]))
 
 
 def test_last_occurrence_in_a_batch_wins(tmp_path: Path) -> None:
