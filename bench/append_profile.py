@@ -77,9 +77,11 @@ def run(wh: Warehouse, rows: int, batch: int, days: int, first: int = 0) -> Tota
     for start, count in batches(rows, batch):
         articles = generate(corpus, first + start, count)
         seen = DAY0 + timedelta(days=days, minutes=start // batch)
-        con = _timed(totals, "open (attach, schema check)", wh.open)
+        # Enter and leave `Warehouse.connection()` by hand to time them apart.
+        opened = wh.connection()
+        con = _timed(totals, "open (attach, schema check)", opened.__enter__)
         articles_module.append_articles(_TimedConnection(con, totals), articles, seen_at=seen)
-        _timed(totals, "close (checkpoint)", con.close)
+        _timed(totals, "close (detach: checkpoint)", opened.__exit__, None, None, None)
     return totals
 
 

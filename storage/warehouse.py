@@ -7,9 +7,10 @@ another process holds the lock, so writers and readers can take turns.
 from __future__ import annotations
 
 import os
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -76,6 +77,28 @@ class WarehouseSettings:
     writer_threads: int = 1
 
 
+class _Host:
+    """An in-memory DuckDB instance that a writer attaches the warehouse file to, one operation
+    at a time, and the lock that makes one thread of the process use it at a time.
+
+    Reopening the file for every batch built a new DuckDB instance and a new buffer pool each
+    time: every block read came into freshly faulted memory. The host keeps both, and DETACH
+    still checkpoints the file and releases it for other processes (docs/warehouse.md).
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.alias: str | None = None  # the file's catalog name while attached
+        self.depth = 0  # nested uses by the thread holding the lock
+
+    def discard(self) -> None:
+        """Close the instance (which also releases the file); the next use makes a new one."""
+        con, self.con, self.alias = self.con, None, None
+        if con is not None:
+            con.close()
+
+
 class Warehouse:
     """Opens the warehouse file on demand; `session()` holds one connection across operations."""
 
@@ -91,13 +114,18 @@ class Warehouse:
         self.settings = settings or WarehouseSettings()
         self._held: duckdb.DuckDBPyConnection | None = None
         self._migrated = False
+        self._host = _Host()
 
     def for_derived(self) -> Warehouse:
-        """The same file, for the steps that write derived data: large row groups."""
-        settings = replace(
-            self.settings, row_group_size=self.settings.derived_row_group_size
-        )
-        return Warehouse(self.path, read_only=self.read_only, settings=settings)
+        """The same file, for the steps that write derived data: large row groups.
+
+        It shares this warehouse's host instance (and its lock): inside an operation of this
+        warehouse, it uses the file as already attached.
+        """
+        settings = replace(self.settings, row_group_size=self.settings.derived_row_group_size)
+        derived = Warehouse(self.path, read_only=self.read_only, settings=settings)
+        derived._host, derived._migrated = self._host, self._migrated
+        return derived
 
     @property
     def bodies(self) -> Path:
@@ -110,22 +138,31 @@ class Warehouse:
             config["threads"] = self.settings.threads
         return config
 
-    def _attach_writer(self) -> duckdb.DuckDBPyConnection:
-        """Read-write: ATTACH, because the row group size is an ATTACH option (not stored)."""
+    def _alias(self) -> str:
         stem = self.path.stem
-        alias = identifier("warehouse" if stem.lower() in _RESERVED_ALIASES else stem)
-        config = self._config() | {
+        return identifier("warehouse" if stem.lower() in _RESERVED_ALIASES else stem)
+
+    def _writer_config(self) -> dict[str, str | int | bool]:
+        return self._config() | {
             "threads": self.settings.threads or self.settings.writer_threads,
             # Where DuckDB spills for a file it opens itself; an in-memory one would use ./.tmp.
             "temp_directory": str(self.path) + ".tmp",
         }
-        con = duckdb.connect(":memory:", config=config)
+
+    def _attach_sql(self, alias: str) -> str:
+        # The row group size is an ATTACH option (not stored in the file).
+        return (
+            f"ATTACH {literal(str(self.path))} AS {alias} "
+            f"(STORAGE_VERSION '{STORAGE_VERSION}', "
+            f"ROW_GROUP_SIZE {int(self.settings.row_group_size)})"
+        )
+
+    def _attach_writer(self) -> duckdb.DuckDBPyConnection:
+        """Read-write, a connection of its own: ATTACH to a new in-memory instance."""
+        alias = self._alias()
+        con = duckdb.connect(":memory:", config=self._writer_config())
         try:
-            con.execute(
-                f"ATTACH {literal(str(self.path))} AS {alias} "
-                f"(STORAGE_VERSION '{STORAGE_VERSION}', "
-                f"ROW_GROUP_SIZE {int(self.settings.row_group_size)})"
-            )
+            con.execute(self._attach_sql(alias))
             con.execute(f"USE {alias}")
         except BaseException:
             con.close()
@@ -144,22 +181,9 @@ class Warehouse:
         return self._attach_writer()
 
     def open(self) -> duckdb.DuckDBPyConnection:
-        """A new connection, waiting out other processes' locks, with the schema up to date."""
-        started = time.monotonic()
-        retrying = Retrying(
-            retry=retry_if_exception(_is_lock_conflict),
-            stop=stop_after_delay(self.settings.lock_timeout_s),
-            wait=wait_exponential_jitter(multiplier=0.02, max=0.5, jitter=0.05),
-        )
-        try:
-            con = retrying(self._open_once)
-        except RetryError as exc:
-            cause = exc.last_attempt.exception()
-            raise WarehouseLockedError(
-                str(self.path), time.monotonic() - started, str(cause).splitlines()[0]
-            ) from cause
-        except duckdb.Error as exc:
-            raise WarehouseError(f"{self.path}: cannot open the warehouse: {exc}") from exc
+        """A new connection of its own, waiting out other processes' locks, with the schema up
+        to date; closing it releases the file. (`connection()` is cheaper for writers.)"""
+        con = self._retrying_locks(self._open_once)
         # No progress bar: DuckDB would draw it on stderr during long statements of a batch job.
         con.execute("SET enable_progress_bar = false")
         try:
@@ -168,6 +192,95 @@ class Warehouse:
             con.close()
             raise
         return con
+
+    def _retrying_locks(
+        self, attempt: Callable[[], duckdb.DuckDBPyConnection]
+    ) -> duckdb.DuckDBPyConnection:
+        started = time.monotonic()
+        retrying = Retrying(
+            retry=retry_if_exception(_is_lock_conflict),
+            stop=stop_after_delay(self.settings.lock_timeout_s),
+            wait=wait_exponential_jitter(multiplier=0.02, max=0.5, jitter=0.05),
+        )
+        try:
+            return retrying(attempt)
+        except RetryError as exc:
+            cause = exc.last_attempt.exception()
+            raise WarehouseLockedError(
+                str(self.path), time.monotonic() - started, str(cause).splitlines()[0]
+            ) from cause
+        except duckdb.Error as exc:
+            raise WarehouseError(f"{self.path}: cannot open the warehouse: {exc}") from exc
+
+    @contextmanager
+    def _attached(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection (cursor) on the file attached to this warehouse's host instance.
+
+        The outermost use attaches the file and detaches it at the end, which checkpoints it
+        and releases it for other processes; a nested use on the same thread shares the
+        attachment. Other threads wait for the host up to the lock timeout.
+        """
+        host = self._host
+        if not host.lock.acquire(timeout=self.settings.lock_timeout_s):
+            raise WarehouseLockedError(
+                str(self.path),
+                self.settings.lock_timeout_s,
+                "held by another thread of this process",
+            )
+        try:
+            if host.depth == 0:
+                self._attach_host(host)
+            host.depth += 1
+            try:
+                yield self._host_cursor(host)
+            finally:
+                host.depth -= 1
+                if host.depth == 0:
+                    self._detach_host(host)
+        finally:
+            host.lock.release()
+
+    def _attach_host(self, host: _Host) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if host.con is None:
+            host.con = duckdb.connect(":memory:", config=self._writer_config())
+        alias = self._alias()
+        con = host.con
+
+        def attach() -> duckdb.DuckDBPyConnection:
+            con.execute(self._attach_sql(alias))
+            return con
+
+        try:
+            self._retrying_locks(attach)
+        except BaseException:
+            host.discard()
+            raise
+        host.alias = alias
+
+    def _host_cursor(self, host: _Host) -> duckdb.DuckDBPyConnection:
+        assert host.con is not None and host.alias is not None
+        cur = host.con.cursor()
+        try:
+            cur.execute(f"USE {host.alias}")
+            cur.execute("SET enable_progress_bar = false")
+            self._check_schema(cur)
+        except BaseException:
+            cur.close()
+            raise
+        return cur
+
+    def _detach_host(self, host: _Host) -> None:
+        """Detach the file: DuckDB checkpoints it and gives up its lock. A failure closes the
+        whole instance, which releases the file all the same."""
+        if host.con is None or host.alias is None:
+            return
+        try:
+            host.con.execute(f"DETACH {host.alias}")
+            host.alias = None
+        except BaseException:
+            host.discard()
+            raise
 
     def _check_schema(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.read_only:
@@ -180,15 +293,23 @@ class Warehouse:
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The held connection inside `session()`, else a short-lived one closed on exit."""
+        """The held connection inside `session()`, else a short-lived one: the file is released
+        when the block ends."""
         if self._held is not None:
             yield self._held
             return
-        con = self.open()
-        try:
-            yield con
-        finally:
-            con.close()
+        if self.read_only:
+            con = self.open()
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        with self._attached() as cur:
+            try:
+                yield cur
+            finally:
+                cur.close()
 
     @contextmanager
     def session(self) -> Iterator[Warehouse]:
@@ -196,12 +317,12 @@ class Warehouse:
         if self._held is not None:
             yield self
             return
-        self._held = self.open()
-        try:
-            yield self
-        finally:
-            held, self._held = self._held, None
-            held.close()
+        with ExitStack() as stack:
+            self._held = stack.enter_context(self.connection())
+            try:
+                yield self
+            finally:
+                self._held = None
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

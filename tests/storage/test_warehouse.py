@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -254,6 +255,78 @@ def test_lock_held_too_long_gives_a_clear_error(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+COUNTER = """
+import sys, duckdb
+try:
+    con = duckdb.connect(sys.argv[1], read_only=True)
+except duckdb.Error:
+    print("locked")
+else:
+    print(con.execute("SELECT count(*) FROM articles").fetchone()[0])
+"""
+
+
+def _count_from_another_process(path: Path) -> str:
+    out = subprocess.run(
+        [sys.executable, "-c", COUNTER, str(path)], capture_output=True, text=True, check=True
+    )
+    return out.stdout.strip()
+
+
+def test_a_writer_releases_the_file_after_each_operation(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    wh = Warehouse(path)
+    for i in (1, 2):
+        with wh.connection() as con:
+            append_articles(con, [art(i)], seen_at=T0)
+            assert _count_from_another_process(path) == "locked"
+        # Detached: another process opens the file and sees every committed row.
+        assert _count_from_another_process(path) == str(i)
+
+
+def test_nested_operations_share_the_file_and_other_threads_wait(tmp_path: Path) -> None:
+    wh = Warehouse(tmp_path / "w.duckdb", settings=WarehouseSettings(lock_timeout_s=0.3))
+    outcome: list[object] = []
+
+    def other_thread() -> None:
+        try:
+            with wh.connection():
+                outcome.append("got in")
+        except WarehouseLockedError as exc:
+            outcome.append(exc)
+
+    with wh.connection() as outer:
+        append_articles(outer, [art(1)], seen_at=T0)
+        with wh.connection() as inner:
+            append_articles(inner, [art(2)], seen_at=T0)
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+        count = outer.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert count == 2
+    assert len(outcome) == 1 and isinstance(outcome[0], WarehouseLockedError)
+    assert "another thread of this process" in str(outcome[0])
+    other_thread()  # once the outer operation is over, the other thread gets in
+    assert outcome[-1] == "got in"
+
+
+def test_a_writer_waits_for_another_process_and_recovers_after_a_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "w.duckdb"
+    wh = Warehouse(path, settings=WarehouseSettings(lock_timeout_s=0.5))
+    with wh.connection() as con:
+        append_articles(con, [art(1)], seen_at=T0)
+    holder = _hold(path, 30)
+    try:
+        with pytest.raises(WarehouseLockedError, match="held by another process"):
+            with wh.connection():
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with wh.connection() as con:  # the same object works once the file is free
+        assert con.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
 
 
 def test_cursors_of_a_writer_see_the_warehouse(tmp_path: Path) -> None:
