@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
@@ -58,17 +59,23 @@ _COPIED = [f.name for f in _STAGE_SCHEMA if f.name not in ("version", "prev_firs
 _LIST_TYPES = (pa.list_(pa.string()),)
 
 
+Outcome = Literal["new", "unchanged", "changed"]
+
+
 @dataclass(frozen=True, slots=True)
 class AppendResult:
     new: int = 0
     unchanged: int = 0
     changed: int = 0
+    # Each article id's outcome, when the append was asked for them (`by_id=True`).
+    outcomes: dict[str, Outcome] = field(default_factory=dict, compare=False, repr=False)
 
     def __add__(self, other: AppendResult) -> AppendResult:
         return AppendResult(
             self.new + other.new,
             self.unchanged + other.unchanged,
             self.changed + other.changed,
+            self.outcomes | other.outcomes,
         )
 
 
@@ -157,13 +164,18 @@ def append_articles_in_transaction(
     *,
     seen_at: datetime,
     run_id: str | None = None,
+    by_id: bool = False,
 ) -> AppendResult:
-    """`append_articles` inside a transaction the caller opened (and commits or rolls back)."""
+    """`append_articles` inside a transaction the caller opened (and commits or rolls back).
+
+    `by_id`: also return each id's outcome (`AppendResult.outcomes`), e.g. to count them per
+    site; the counts alone cost nothing extra.
+    """
     if not articles:
         return AppendResult()
     con.register("_keys", keys_to_arrow(articles))
     try:
-        result = _classify_staged(con, seen_at)
+        result = _classify_staged(con, seen_at, by_id=by_id)
         if result.new or result.changed:
             _insert_versions(con, articles, seen_at, run_id)
         return result
@@ -178,7 +190,9 @@ _CURRENT_OF_STAGED = (
 )
 
 
-def _classify_staged(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> AppendResult:
+def _classify_staged(
+    con: duckdb.DuckDBPyConnection, seen_at: datetime, *, by_id: bool = False
+) -> AppendResult:
     """Stage ids and text keys against `article_current`; close changed versions, touch the
     unchanged ones (see storage/current.py)."""
     # Only ids and text keys: the other columns are converted to Arrow for new and changed
@@ -219,7 +233,14 @@ def _classify_staged(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> Appen
             """,
             [seen_at],
         )
-    return AppendResult(new=new, unchanged=unchanged, changed=changed)
+    outcomes: dict[str, Outcome] = {}
+    if by_id:
+        rows = con.execute(
+            "SELECT id, CASE WHEN prev_version IS NULL THEN 'new' WHEN stored THEN 'unchanged' "
+            "ELSE 'changed' END FROM _stage"
+        ).fetchall()
+        outcomes = dict(rows)
+    return AppendResult(new=new, unchanged=unchanged, changed=changed, outcomes=outcomes)
 
 
 def _insert_versions(

@@ -225,15 +225,3 @@ def load_pages(
             )
             pages.append(StoredPage(fid, url, final, ctype, found.get(fid), source, aid, missing))
     return pages
-
-
-def current_hashes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, str]:
-    """Content hash of the current version of each of these article ids that exists."""
-    if not ids:
-        return {}
-    rows = con.execute(
-        "SELECT id, content_hash FROM articles "
-        "WHERE valid_to IS NULL AND id IN (SELECT unnest($ids))",
-        {"ids": list(set(ids))},
-    ).fetchall()
-    return {str(i): str(h) for i, h in rows}

@@ -21,9 +21,9 @@ from ingest.pipeline._pool import PageWorkers
 from ingest.pipeline._work import EXTRACTION_ERROR, PageJob, PageResult, work_all
 from ingest.pipeline.report import BatchReport
 from ingest.pipeline.settings import Progress, ScrapeSettings
-from storage.articles import append_articles_in_transaction
+from storage.articles import Outcome, append_articles_in_transaction
 from storage.bodies import write_bodies
-from storage.fetches import current_hashes, insert_fetches
+from storage.fetches import insert_fetches
 from storage.frontier import FrontierItem, add_urls, added_by_links, apply_updates, claim
 from storage.warehouse import Warehouse
 
@@ -168,10 +168,11 @@ def write(
     articles = [a for _, a in got.articles]
     domains = {domain for domain, _ in got.articles}
     with warehouse.transaction() as con:
-        # One domain (the usual batch) takes the append's totals; several need a lookup first.
-        before = current_hashes(con, [a.id for a in articles]) if len(domains) > 1 else None
         insert_fetches(con, got.fetches, bodies=warehouse.bodies, body_file=got.body_file)
-        appended = append_articles_in_transaction(con, articles, seen_at=got.now, run_id=run_id)
+        # One domain takes the append's totals; several need each article's outcome.
+        appended = append_articles_in_transaction(
+            con, articles, seen_at=got.now, run_id=run_id, by_id=len(domains) > 1
+        )
         apply_updates(con, got.updates)
         if got.links and follow_links is not None:
             room = follow_links.max_pages - added_by_links(con, run_id)
@@ -183,29 +184,29 @@ def write(
             if claim_next > 0
             else []
         )
-    if before is None and domains:
+    if len(domains) == 1:
         stats = report.domain(domains.pop())
         stats.new, stats.changed, stats.unchanged = (
             appended.new,
             appended.changed,
             appended.unchanged,
         )
-    elif before is not None:
-        _count_novelty(report, got.articles, before)
+    elif domains:
+        _count_novelty(report, got.articles, appended.outcomes)
     return report, after
 
 
 def _count_novelty(
-    report: BatchReport, articles: Sequence[tuple[str, Article]], before: dict[str, str]
+    report: BatchReport, articles: Sequence[tuple[str, Article]], outcomes: dict[str, Outcome]
 ) -> None:
-    """New / changed / unchanged per domain, decided as the append decides (last copy wins)."""
-    last = {a.id: (domain, a) for domain, a in articles}
-    for domain, article in last.values():
+    """New / changed / unchanged per domain, as the append decided them (last copy wins)."""
+    last = {a.id: domain for domain, a in articles}
+    for article_id, domain in last.items():
         stats = report.domain(domain)
-        previous = before.get(article.id)
-        if previous is None:
+        outcome = outcomes[article_id]
+        if outcome == "new":
             stats.new += 1
-        elif previous == article.content_hash:
+        elif outcome == "unchanged":
             stats.unchanged += 1
         else:
             stats.changed += 1

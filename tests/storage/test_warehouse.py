@@ -14,7 +14,7 @@ import pyarrow as pa
 import pytest
 
 from ingest.article import Article, text_key
-from storage.articles import _sha256_hex, append_articles
+from storage.articles import _sha256_hex, append_articles, append_articles_in_transaction
 from storage.current import mismatched_rows
 from storage.errors import SchemaTooNewError, WarehouseError, WarehouseLockedError
 from storage.export import iter_current_records
@@ -202,6 +202,7 @@ def test_mixed_batch_keeps_one_row_per_version_without_a_key(tmp_path: Path) -> 
         ).fetchone()[0]
     assert (result.new, result.unchanged, result.changed) == (1, 2, 1)
     assert (again.new, again.unchanged, again.changed) == (0, 4, 0)
+    assert result.outcomes == {} and again.outcomes == {}  # only when asked for
     assert keys == 0 and mismatched == 0
     assert rows == [
         (art(1).id, 1, art(1).text, 1, later, True),
@@ -210,6 +211,15 @@ def test_mixed_batch_keeps_one_row_per_version_without_a_key(tmp_path: Path) -> 
         (art(3).id, 2, "Headline 3\n\nNew body.", 3, later, True),
         (art(4).id, 1, art(4).text, 4, later, True),
     ]
+
+
+def test_each_ids_outcome_is_returned_when_asked_for(tmp_path: Path) -> None:
+    with Warehouse(tmp_path / "w.duckdb").transaction() as con:
+        append_articles_in_transaction(con, [art(1), art(2)], seen_at=T0)
+        batch = [art(1), art(2, "Headline 2\n\nChanged."), art(3), art(3, "Headline 3\n\nLast.")]
+        result = append_articles_in_transaction(con, batch, seen_at=T0, by_id=True)
+    assert result.outcomes == {art(1).id: "unchanged", art(2).id: "changed", art(3).id: "new"}
+    assert (result.new, result.unchanged, result.changed) == (1, 1, 1)
 
 
 HOLDER = """
