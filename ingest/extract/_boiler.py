@@ -99,6 +99,10 @@ def tokens(value: str) -> list[str]:
 
 def element_verdict(attrs: Mapping[str, str | None]) -> int:
     """-1 hidden, 0 nothing to say, 1 a chrome word next to a core word, 2 chrome."""
+    if len(attrs) == 1:
+        cls = attrs.get("class")
+        if cls is not None:  # most elements: a class and nothing else
+            return _names_verdict(cls, None, None, None)
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return -1
     style = attrs.get("style")

@@ -99,15 +99,6 @@ def _collapse(text: str, row: bool) -> str:
     return " ".join(text.split())
 
 
-def _child_kind(parent: BlockKind, tag_id: int) -> BlockKind:
-    kind = _KIND.get(tag_id)
-    if kind is not None:
-        return kind
-    if parent == "table_row" and tag_id in _BLOCK:
-        return "paragraph"
-    return parent
-
-
 class _Walker:
     """Accumulates inline text and cuts it into blocks at block-element boundaries."""
 
@@ -221,7 +212,7 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
     # The loop runs once per node: module constants read as locals are cheaper to look up.
     skip, plain, chrome_tags = _SKIP, _PLAIN_INLINE, _CHROME_TAGS
     block_tags, cells, top_tags = _BLOCK, _CELL, _TOP
-    verdict_of, kind_of, new_span = element_verdict, _child_kind, Span
+    verdict_of, kinds, new_span = element_verdict, _KIND, Span
     node = root.first_child
     while True:
         if node is None:
@@ -295,6 +286,9 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
         span = new_span(tag_id, len(blocks), 0, owners[-1], attrs.get("class") if attrs else None)
         spans.append(span)
         owners.append(span)
-        stack.append((node, kind_of(parent[1], tag_id), tag_id, span, link))
+        # A block takes its own kind, else its parent's; a block inside a table row (a <div>
+        # in a cell) is a paragraph of its own.
+        kind = kinds.get(tag_id) or ("paragraph" if parent[1] == "table_row" else parent[1])
+        stack.append((node, kind, tag_id, span, link))
         node = child
     return w
