@@ -1,12 +1,13 @@
 """Machine instructions per page of `extract()`, counted by valgrind: a cost that the other
 processes on a shared machine cannot move.
 
-Usage: python bench/extract_instructions.py [--data DIR] [--passes N]
+Usage: python bench/extract_instructions.py [--data DIR] [--passes N] [--out FILE]
 Needs valgrind (callgrind and callgrind_control) on PATH. Loads both dev sets, warms up on the
 first pages as bench/extract_compare.py does, then counts the instructions of N passes over
 every page (one pass by default: each page seen once, so the class-name verdicts are cold as in
 the comparison). Instruction counts leave out cache misses, so they rank changes of the work
-done, not wall time; CPU time still decides (bench/extract_compare.py).
+done, not wall time; CPU time still decides (bench/extract_compare.py). --out keeps callgrind's
+profile, for `callgrind_annotate --inclusive=yes FILE` (where the instructions go, C functions).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def inner(data: Path, passes: int) -> int:
     return 0
 
 
-def outer(data: Path, passes: int) -> int:
+def outer(data: Path, passes: int, out: Path | None) -> int:
     missing = [tool for tool in ("valgrind", "callgrind_control") if shutil.which(tool) is None]
     if missing:
         print(f"{', '.join(missing)} not found on PATH; install valgrind", file=sys.stderr)
@@ -63,7 +64,7 @@ def outer(data: Path, passes: int) -> int:
             "valgrind",
             "--tool=callgrind",
             "--instr-atstart=no",
-            f"--callgrind-out-file={Path(tmp) / 'callgrind.out'}",
+            f"--callgrind-out-file={out or Path(tmp) / 'callgrind.out'}",
             sys.executable,
             __file__,
             "--data",
@@ -87,13 +88,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=os.environ.get("NEWSDESK_BENCH_DATA"))
     parser.add_argument("--passes", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="keep callgrind's profile in this file")
     args = parser.parse_args(argv)
     data = args.data or DEFAULT_DATA
     if any(not (data / s / "html").is_dir() for s in SETS):
         print(f"benchmark data missing under {data}; pass --data DIR", file=sys.stderr)
         return 2
     passes = max(args.passes, 1)
-    return inner(data, passes) if os.environ.get(_INNER) else outer(data, passes)
+    if os.environ.get(_INNER):
+        return inner(data, passes)
+    return outer(data, passes, args.out.resolve() if args.out else None)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,27 @@ HIDDEN, NOTHING, WEAK, CHROME = -1, 0, 1, 2
 )
 def test_element_verdict(attrs: dict[str, str | None], verdict: int) -> None:
     assert element_verdict(attrs) == verdict
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        "share-buttons",
+        "entry-meta",
+        "article-body",
+        "layout has-sidebar",
+        "page nav-open",
+        "",
+        "  ",
+        "wp-block-group__inner-container",
+        "shareBar MostRead",
+    ],
+)
+def test_a_class_alone_gets_the_verdict_of_the_general_path(cls: str) -> None:
+    # A class-only element takes a shorter path; an attribute that says nothing about chrome
+    # sends the same class through the general one, and the two must agree.
+    assert element_verdict({"class": cls}) == element_verdict({"class": cls, "data-id": "7"})
+
+
+def test_a_class_without_a_value_says_nothing() -> None:
+    assert element_verdict({"class": None}) == NOTHING
