@@ -62,3 +62,17 @@ def test_a_class_alone_gets_the_verdict_of_the_general_path(cls: str) -> None:
 
 def test_a_class_without_a_value_says_nothing() -> None:
     assert element_verdict({"class": None}) == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("style", "verdict"),
+    [
+        ("DISPLAY : NONE", HIDDEN),
+        ("Visibility: Hidden", HIDDEN),
+        ("visibility:h\u0131dden", HIDDEN),  # the regex's case-insensitive "i" takes a dotless one
+        ("display:block; border: none", NOTHING),
+        ("visibility: visible", NOTHING),
+    ],
+)
+def test_hidden_styles_in_any_case(style: str, verdict: int) -> None:
+    assert element_verdict({"style": style}) == verdict
