@@ -285,10 +285,21 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
             continue
         span = new_span(tag_id, len(blocks), 0, owners[-1], attrs.get("class") if attrs else None)
         spans.append(span)
-        owners.append(span)
         # A block takes its own kind, else its parent's; a block inside a table row (a <div>
         # in a cell) is a paragraph of its own.
         kind = kinds.get(tag_id) or ("paragraph" if parent[1] == "table_row" else parent[1])
+        if child.tag_id == 2 and child.next is None and tag_id not in top_tags:
+            # A leaf block like <p>text</p> is its one block at once: no visit to the text.
+            if not child.is_empty_text_node:
+                value = child.text_content or ""
+                pieces.append(value)
+                if link:
+                    w.link_chars += len(value.strip())
+                w.flush(kind, tag_id)
+            span.end = len(blocks)
+            node = node.next
+            continue
+        owners.append(span)
         stack.append((node, kind, tag_id, span, link))
         node = child
     return w
