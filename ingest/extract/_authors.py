@@ -20,7 +20,7 @@ from ingest.extract._names import (
     looks_like_name,
     strip_byline_prefix,
 )
-from ingest.extract._scan import PageNodes, inside_article
+from ingest.extract._scan import PageNodes, inside_article, words_of
 from ingest.extract._site import names_site
 
 MAX_AUTHORS = 20
@@ -114,9 +114,9 @@ def _markup_names(nodes: PageNodes) -> list[str]:
     for node in authors:
         inner = node.css_first('[itemprop~="name" i]')
         target = inner if inner is not None else node
-        names.append(target.attributes.get("content") or _text(target))
+        names.append(target.attributes.get("content") or words_of(target))
     for node in _story_first(nodes.author_links):
-        names.append(_text(node))
+        names.append(words_of(node))
     return [name for name in names if name]
 
 
@@ -128,7 +128,7 @@ def _story_first(candidates: list[LexborNode]) -> list[LexborNode]:
 
 
 def _short_texts(candidates: list[LexborNode]) -> list[str]:
-    texts = [before_date(_text(node)) for node in _story_first(candidates)]
+    texts = [before_date(words_of(node)) for node in _story_first(candidates)]
     return [text for text in texts if 0 < len(text) <= 2 * MAX_NAME_CHARS][:3]
 
 
@@ -146,12 +146,8 @@ def _dateline_names(nodes: PageNodes) -> list[str]:
     names = []
     for node in nodes.classed().dates[:_MAX_MARKUP_NODES]:
         parent = node.parent
-        text = _text(parent) if parent is not None else ""
+        text = words_of(parent) if parent is not None else ""
         if len(text) <= _MAX_BYLINE_CHARS:
             names.extend(match.group(1) for match in _BY_NAME.finditer(text))
     # Prose says "killed by troops"; a byline capitalises every word of the name.
     return [name for name in names if all(word[0].isupper() for word in name.split())]
-
-
-def _text(node: LexborNode) -> str:
-    return " ".join(node.text(deep=True, separator=" ").split())

@@ -13,7 +13,7 @@ from selectolax.lexbor import LexborNode
 from ingest.extract._dates import parse_date, parse_dotted_date, parse_text_date, parse_url_date
 from ingest.extract._jsonld import JsonLd
 from ingest.extract._meta import HeadTags
-from ingest.extract._scan import PageNodes, inside_article
+from ingest.extract._scan import PageNodes, inside_article, words_of
 from ingest.extract.model import DateSource, DateValue
 
 _MAX_NODES = 20
@@ -118,7 +118,7 @@ def _marked_up(nodes: PageNodes, prop: str) -> Iterator[str]:
     for node, props in nodes.microdata:
         if wanted in props:
             attrs = node.attrs
-            value = attrs.get("datetime") or attrs.get("content") or _text(node)
+            value = attrs.get("datetime") or attrs.get("content") or words_of(node)
             if value:
                 yield value
 
@@ -133,7 +133,7 @@ def _time_elements(nodes: PageNodes) -> list[str]:
     in_article = [node for node in dated if inside_article(node)]
     values = []
     for node in (declared or in_article or dated)[:_MAX_NODES]:
-        value = node.attributes.get("datetime") or _text(node)
+        value = node.attributes.get("datetime") or words_of(node)
         if value:
             values.append(value)
     return values
@@ -153,13 +153,13 @@ def _text_date(nodes: PageNodes) -> DateValue | None:
     )
     for candidates in (dates, classed.bylines, near_byline):
         for node in candidates[:_MAX_NODES]:
-            text = _text(node)
+            text = words_of(node)
             if len(text) > _MAX_TEXT_CHARS:
                 continue
             parsed = parse_text_date(text)
             if parsed is not None:
                 return DateValue(value=parsed[0], precision=parsed[1], source="text")
-    title = _text(nodes.title) if nodes.title is not None else ""
+    title = words_of(nodes.title) if nodes.title is not None else ""
     day = parse_dotted_date(title)
     if day is None:
         parsed = parse_text_date(title)
@@ -178,7 +178,3 @@ def _ancestors(nodes: tuple[LexborNode, ...], levels: int) -> list[LexborNode]:
             found.append(parent)
             parent = parent.parent
     return found
-
-
-def _text(node: LexborNode) -> str:
-    return " ".join(node.text(deep=True, separator=" ").split())

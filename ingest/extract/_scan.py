@@ -157,3 +157,9 @@ def inside_article(node: LexborNode) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def words_of(node: LexborNode) -> str:
+    """The element's text as single-spaced words (text nodes apart count as words apart).
+    Whitespace-only text nodes only separate words, so they are skipped in C."""
+    return " ".join(node.text(deep=True, separator=" ", skip_empty=True).split())

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from selectolax.lexbor import LexborNode
 
+from ingest.extract._scan import words_of
 from ingest.extract._site import names_site, text_key
 
 MAX_TITLE_CHARS = 500
@@ -30,7 +31,7 @@ def visible_headings(headings: list[LexborNode]) -> list[str]:
     texts = []
     for node in headings[:_MAX_H1]:
         # Documentation sites end headings with a permalink glyph ("Install ¶").
-        text = " ".join(node.text(deep=True, separator=" ").split()).rstrip(" ¶#§🔗")
+        text = words_of(node).rstrip(" ¶#§🔗")
         if text:
             texts.append(text[:MAX_TITLE_CHARS])
     return texts

@@ -99,17 +99,19 @@ def _collapse(text: str, row: bool) -> str:
     return " ".join(text.split())
 
 
-def _child_kind(parent: BlockKind, tag_id: int) -> BlockKind:
-    kind = _KIND.get(tag_id)
-    if kind is not None:
-        return kind
-    if parent == "table_row" and tag_id in _BLOCK:
-        return "paragraph"
-    return parent
-
-
 class _Walker:
     """Accumulates inline text and cuts it into blocks at block-element boundaries."""
+
+    # Slots: the walk reads and updates the counters once per text node.
+    __slots__ = (
+        "limits",
+        "page_chars",
+        "largest_named_chrome",
+        "walk",
+        "pieces",
+        "link_chars",
+        "chrome_chars",
+    )
 
     def __init__(self, limits: Limits, page_chars: float) -> None:
         self.limits = limits
@@ -150,7 +152,7 @@ class _Walker:
         counted as such and it is skipped."""
         if tag_id in _NEVER_CHROME:
             return False
-        size = len(node.text(deep=True, strip=True))  # stripped per text node, in C
+        size = _stripped_chars(node)
         if tag_id not in _CHROME_TAGS:
             limit = _WRAPPER_CHARS if verdict == 2 else _WEAK_CHROME_CHARS
             if size >= limit or size * 2 >= self.page_chars:
@@ -168,10 +170,16 @@ def walk(root: LexborNode, limits: Limits) -> Walk:
     w = _walk(root, limits, float("inf"))
     largest = w.largest_named_chrome
     if largest and 2 * largest >= _known_chars(w.walk, 2 * largest):
-        page_chars = len(root.text(deep=True, strip=True))  # stripped per text node, in C
+        page_chars = _stripped_chars(root)
         if 2 * largest >= page_chars:
             w = _walk(root, limits, page_chars)
     return w.walk
+
+
+def _stripped_chars(node: LexborNode) -> int:
+    """Characters of `node`'s text with each text node stripped, counted in C. Whitespace-only
+    nodes strip to nothing, so they are skipped before Python strings are made of them."""
+    return len(node.text(deep=True, strip=True, skip_empty=True))
 
 
 def _known_chars(found: Walk, enough: int) -> int:
@@ -201,6 +209,10 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
         (root, "paragraph", root.tag_id, top, False)
     ]
     owners = [top]  # the spans of the open block elements
+    # The loop runs once per node: module constants read as locals are cheaper to look up.
+    skip, plain, chrome_tags = _SKIP, _PLAIN_INLINE, _CHROME_TAGS
+    block_tags, cells, top_tags = _BLOCK, _CELL, _TOP
+    verdict_of, kinds, new_span = element_verdict, _KIND, Span
     node = root.first_child
     while True:
         if node is None:
@@ -222,7 +234,7 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
             else:
                 parent = stack[-1]
                 value = node.text_content or ""
-                if parent[2] in _TOP:
+                if parent[2] in top_tags:
                     w.text(value, parent[4], parent[2])
                 else:  # the common case of `w.text`, inline: most text is in a block
                     pieces.append(value)
@@ -231,30 +243,30 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
             node = node.next
             continue
         parent = stack[-1]
-        if tag_id in _SKIP:
+        if tag_id in skip:
             if (tag_id == _BR or tag_id == _HR) and (pieces or w.chrome_chars):
                 w.flush(parent[1], parent[2])
             node = node.next
             continue
         verdict = 0
         attrs = None
-        if tag_id not in _PLAIN_INLINE:
+        if tag_id not in plain:
             attrs = node.attributes
             if attrs:
-                verdict = element_verdict(attrs)
-        if verdict or tag_id in _CHROME_TAGS:
+                verdict = verdict_of(attrs)
+        if verdict or tag_id in chrome_tags:
             if verdict < 0 or w.chrome(node, tag_id, verdict):
                 node = node.next
                 continue
         link = parent[4] or tag_id == _LINK
         child = node.first_child
-        if tag_id not in _BLOCK:
-            if tag_id in _CELL:
+        if tag_id not in block_tags:
+            if tag_id in cells:
                 pieces.append(CELL_MARK)
             if child is not None and child.tag_id == 2 and child.next is None:
                 # a leaf like <a>text</a>: not descended
                 value = child.text_content or ""
-                if parent[2] in _TOP:
+                if parent[2] in top_tags:
                     w.text(value, link, parent[2])
                 else:
                     pieces.append(value)
@@ -271,9 +283,23 @@ def _walk(root: LexborNode, limits: Limits, page_chars: float) -> _Walker:
         if child is None:  # an empty block holds no text: no span needed
             node = node.next
             continue
-        span = Span(tag_id, len(blocks), 0, owners[-1], attrs.get("class") if attrs else None)
+        span = new_span(tag_id, len(blocks), 0, owners[-1], attrs.get("class") if attrs else None)
         spans.append(span)
+        # A block takes its own kind, else its parent's; a block inside a table row (a <div>
+        # in a cell) is a paragraph of its own.
+        kind = kinds.get(tag_id) or ("paragraph" if parent[1] == "table_row" else parent[1])
+        if child.tag_id == 2 and child.next is None and tag_id not in top_tags:
+            # A leaf block like <p>text</p> is its one block at once: no visit to the text.
+            if not child.is_empty_text_node:
+                value = child.text_content or ""
+                pieces.append(value)
+                if link:
+                    w.link_chars += len(value.strip())
+                w.flush(kind, tag_id)
+            span.end = len(blocks)
+            node = node.next
+            continue
         owners.append(span)
-        stack.append((node, _child_kind(parent[1], tag_id), tag_id, span, link))
+        stack.append((node, kind, tag_id, span, link))
         node = child
     return w

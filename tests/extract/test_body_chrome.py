@@ -38,3 +38,41 @@ HIDDEN, NOTHING, WEAK, CHROME = -1, 0, 1, 2
 )
 def test_element_verdict(attrs: dict[str, str | None], verdict: int) -> None:
     assert element_verdict(attrs) == verdict
+
+
+@pytest.mark.parametrize(
+    "cls",
+    [
+        "share-buttons",
+        "entry-meta",
+        "article-body",
+        "layout has-sidebar",
+        "page nav-open",
+        "",
+        "  ",
+        "wp-block-group__inner-container",
+        "shareBar MostRead",
+    ],
+)
+def test_a_class_alone_gets_the_verdict_of_the_general_path(cls: str) -> None:
+    # A class-only element takes a shorter path; an attribute that says nothing about chrome
+    # sends the same class through the general one, and the two must agree.
+    assert element_verdict({"class": cls}) == element_verdict({"class": cls, "data-id": "7"})
+
+
+def test_a_class_without_a_value_says_nothing() -> None:
+    assert element_verdict({"class": None}) == NOTHING
+
+
+@pytest.mark.parametrize(
+    ("style", "verdict"),
+    [
+        ("DISPLAY : NONE", HIDDEN),
+        ("Visibility: Hidden", HIDDEN),
+        ("visibility:h\u0131dden", HIDDEN),  # the regex's case-insensitive "i" takes a dotless one
+        ("display:block; border: none", NOTHING),
+        ("visibility: visible", NOTHING),
+    ],
+)
+def test_hidden_styles_in_any_case(style: str, verdict: int) -> None:
+    assert element_verdict({"style": style}) == verdict
