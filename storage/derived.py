@@ -45,9 +45,8 @@ def refresh_warehouse(
     on_chunk: Callable[[RefreshReport, RefreshReport], None] | None = None,
 ) -> RefreshReport:
     """`refresh` with the file opened once per chunk, so that readers get a turn in between;
-    `on_chunk(part, total)` is called after each chunk. Its checkpoints do not vacuum (see
-    `WarehouseSettings.vacuum`)."""
-    warehouse = warehouse.for_derived(vacuum=False)
+    `on_chunk(part, total)` is called after each chunk."""
+    warehouse = warehouse.for_derived()
     total = RefreshReport()
     while True:
         with warehouse.connection() as con:

@@ -75,11 +75,6 @@ class WarehouseSettings:
     # batches: a parallel INSERT took about three times the CPU of a single-threaded one and was
     # slower in wall time too, since the other core is rarely free.
     writer_threads: int = 1
-    # Whether a writer's checkpoints vacuum: merge small row groups into row groups of
-    # `row_group_size`. The refresh turns it off (`for_derived(vacuum=False)`): under its large
-    # row groups, vacuum re-wrote every article appended since into them, compressing each
-    # text a second time (48 CPU s and +1.7 GB peak memory for 1,000,000 new articles).
-    vacuum: bool = True
 
 
 class _Host:
@@ -121,16 +116,13 @@ class Warehouse:
         self._migrated = False
         self._host = _Host()
 
-    def for_derived(self, *, vacuum: bool = True) -> Warehouse:
-        """The same file, for the steps that write derived data: large row groups (and,
-        with `vacuum=False`, checkpoints that leave the other tables' row groups as they are).
+    def for_derived(self) -> Warehouse:
+        """The same file, for the steps that write derived data: large row groups.
 
         It shares this warehouse's host instance (and its lock): inside an operation of this
         warehouse, it uses the file as already attached.
         """
-        settings = replace(
-            self.settings, row_group_size=self.settings.derived_row_group_size, vacuum=vacuum
-        )
+        settings = replace(self.settings, row_group_size=self.settings.derived_row_group_size)
         derived = Warehouse(self.path, read_only=self.read_only, settings=settings)
         derived._host, derived._migrated = self._host, self._migrated
         return derived
@@ -261,10 +253,6 @@ class Warehouse:
 
         try:
             self._retrying_locks(attach)
-            # A global setting of the instance: set on every attach, for this use's checkpoint.
-            con.execute(
-                "RESET max_vacuum_tasks" if self.settings.vacuum else "SET max_vacuum_tasks = 0"
-            )
         except BaseException:
             host.discard()
             raise

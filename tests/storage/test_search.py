@@ -176,23 +176,3 @@ def test_the_refresh_writes_postings_in_large_row_groups(tmp_path: Path) -> None
         assert postings > 3 * wh.settings.row_group_size  # small groups would need several
         assert _row_groups(con, "search_postings") == 1
         assert search(con, "word7")
-
-
-def test_the_refresh_leaves_the_articles_row_groups_as_appended(tmp_path: Path) -> None:
-    # Vacuum under the refresh's large row groups would re-write (and re-compress) every
-    # article appended since into them; the refresh only adds marks and postings.
-    wh = Warehouse(tmp_path / "w.duckdb")
-    for batch in range(3):
-        articles = [
-            Article(id=f"{batch}-{i:05d}", title=f"Title {i}", text=f"Title {i}\n\nBody {i}.")
-            for i in range(3_000)
-        ]
-        with wh.connection() as con:
-            append_articles(con, articles, seen_at=T0)
-    with wh.connection() as con:
-        appended = _row_groups(con, "articles")
-    assert appended > 3  # 9,000 rows in the writers' 2,048-row groups
-    refresh_warehouse(wh)
-    with wh.connection() as con:
-        assert _row_groups(con, "articles") == appended
-        assert con.execute("SELECT count(*) FROM articles WHERE simhash IS NULL").fetchone()[0] == 0
