@@ -8,7 +8,6 @@ derived later, at the end of each run (storage/derived.py), so that an append st
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +25,7 @@ _TS = pa.timestamp("us", tz="UTC")
 _STAGE_SCHEMA = pa.schema(
     [
         ("version", pa.int32()),
-        ("prev_first_seen", _TS),
+        ("first_seen", _TS),
         ("id", pa.string()),
         ("content_hash", pa.string()),
         ("text", pa.string()),
@@ -55,7 +54,7 @@ _STAGE_SCHEMA = pa.schema(
         ("parser_version", pa.string()),
     ]
 )
-_COPIED = [f.name for f in _STAGE_SCHEMA if f.name not in ("version", "prev_first_seen")]
+_COPIED = [f.name for f in _STAGE_SCHEMA if f.name not in ("version", "first_seen")]
 _LIST_TYPES = (pa.list_(pa.string()),)
 
 
@@ -100,11 +99,11 @@ def keys_to_arrow(articles: Sequence[Article]) -> pa.Table:
     )
 
 
-def articles_to_arrow(articles: Sequence[Article], stage: pa.Table | None = None) -> pa.Table:
+def articles_to_arrow(articles: Sequence[Article], stage: pa.Table) -> pa.Table:
     """Column-wise Arrow table of a batch (the only way rows reach DuckDB).
 
-    `stage` gives each article's `version` and `prev_first_seen` (default: version 1, never
-    seen). The SHA-256 of the texts is computed here, for the texts that are stored only.
+    `stage` gives each article's `version` and `first_seen`, row for row. The SHA-256 of the
+    texts is computed here, for the texts that are stored only.
     """
     # One C-level map per column (cheaper than a tuple per article and a transpose).
     fields = [name for name in _COPIED if name != "content_hash"]
@@ -116,12 +115,8 @@ def articles_to_arrow(articles: Sequence[Article], stage: pa.Table | None = None
             values = [list(v) if v else None for v in values]
         arrays[name] = pa.array(values, _STAGE_SCHEMA.field(name).type)
     arrays["content_hash"] = pa.array(_sha256_hex(arrays["text"]), pa.string())
-    if stage is None:
-        arrays["version"] = pa.array(itertools.repeat(1, len(articles)), pa.int32())
-        arrays["prev_first_seen"] = pa.nulls(len(articles), _TS)
-    else:
-        arrays["version"] = stage.column("version").cast(pa.int32())
-        arrays["prev_first_seen"] = stage.column("prev_first_seen").cast(_TS)
+    arrays["version"] = stage.column("version").cast(pa.int32())
+    arrays["first_seen"] = stage.column("first_seen").cast(_TS)
     return pa.table({f.name: arrays[f.name] for f in _STAGE_SCHEMA}, schema=_STAGE_SCHEMA)
 
 
@@ -198,22 +193,27 @@ def _classify_staged(
     # Only ids and text keys: the other columns are converted to Arrow for new and changed
     # texts alone, which is most of what makes a re-append cheap. `_keys` holds one row per id
     # (its last occurrence), compared with the article's current version.
+    # `version` and `first_seen` are those of a version stored from this row: first_seen
+    # belongs to the article (a new version keeps it), valid_from is the version's own.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _stage AS
-        SELECT b.ord, b.id, b.id_key, b.text_key, c.version AS prev_version,
-               c.first_seen AS prev_first_seen, c.valid_from AS prev_valid_from,
-               coalesce(c.text_key = b.text_key, false) AS stored
-        FROM (SELECT ord, id, text_key, {ID_KEY_SQL.format("id")} AS id_key FROM _keys) b
-        LEFT JOIN article_current c ON c.id_key = b.id_key
-        """
+        SELECT *, CASE WHEN prev_version IS NULL THEN 'new' WHEN stored THEN 'unchanged'
+                       ELSE 'changed' END AS outcome
+        FROM (
+            SELECT b.ord, b.id, b.id_key, b.text_key, c.version AS prev_version,
+                   c.valid_from AS prev_valid_from,
+                   coalesce(c.text_key = b.text_key, false) AS stored,
+                   coalesce(c.version, 0) + 1 AS version,
+                   coalesce(c.first_seen, $seen) AS first_seen
+            FROM (SELECT ord, id, text_key, {ID_KEY_SQL.format("id")} AS id_key FROM _keys) b
+            LEFT JOIN article_current c ON c.id_key = b.id_key)
+        """,
+        {"seen": seen_at},
     )
     new, unchanged, changed = con.execute(
-        """
-        SELECT count(*) FILTER (prev_version IS NULL), count(*) FILTER (stored),
-               count(*) FILTER (prev_version IS NOT NULL AND NOT stored)
-        FROM _stage
-        """
+        "SELECT count(*) FILTER (outcome = 'new'), count(*) FILTER (outcome = 'unchanged'), "
+        "count(*) FILTER (outcome = 'changed') FROM _stage"
     ).fetchone()
     # Joining on valid_from as well lets DuckDB skip the row groups outside the batch's range
     # of versions (it pushes the range of the join keys into the scan of `articles`).
@@ -235,11 +235,7 @@ def _classify_staged(
         )
     outcomes: dict[str, Outcome] = {}
     if by_id:
-        rows = con.execute(
-            "SELECT id, CASE WHEN prev_version IS NULL THEN 'new' WHEN stored THEN 'unchanged' "
-            "ELSE 'changed' END FROM _stage"
-        ).fetchall()
-        outcomes = dict(rows)
+        outcomes = dict(con.execute("SELECT id, outcome FROM _stage").fetchall())
     return AppendResult(new=new, unchanged=unchanged, changed=changed, outcomes=outcomes)
 
 
@@ -253,8 +249,7 @@ def _insert_versions(
     # Each version's number and first-seen time ride in the Arrow batch, so the INSERT reads
     # the batch alone: joining it with `_stage` cost a hash join over every wide row.
     stage = con.execute(
-        "SELECT ord, coalesce(prev_version, 0) + 1 AS version, prev_first_seen FROM _stage "
-        "WHERE NOT stored ORDER BY ord"
+        "SELECT ord, version, first_seen FROM _stage WHERE NOT stored ORDER BY ord"
     ).to_arrow_table()
     ords = stage.column("ord").to_pylist()
     picked = articles if len(ords) == len(articles) else [articles[i] for i in ords]
@@ -267,15 +262,14 @@ def _insert_versions(
 
 
 def _insert_batch(con: duckdb.DuckDBPyConnection, seen_at: datetime, run_id: str | None) -> None:
-    # first_seen belongs to the article: a new version keeps it, valid_from is its own.
     con.execute(
         f"""
         INSERT INTO articles ({", ".join(_COPIED)}, version, run_id, valid_from,
                               valid_to, first_seen, last_seen)
-        SELECT {", ".join(_COPIED)}, version, ?, ?, NULL, coalesce(prev_first_seen, ?), ?
+        SELECT {", ".join(_COPIED)}, version, ?, ?, NULL, first_seen, ?
         FROM _batch
         """,
-        [run_id, seen_at, seen_at, seen_at],
+        [run_id, seen_at, seen_at],
     )
 
 
@@ -288,9 +282,7 @@ def _point_current(con: duckdb.DuckDBPyConnection, seen_at: datetime) -> None:
     con.execute(
         """
         INSERT INTO article_current
-        SELECT id_key, text_key, coalesce(prev_version, 0) + 1, coalesce(prev_first_seen, $seen),
-               $seen
-        FROM _stage WHERE NOT stored
+        SELECT id_key, text_key, version, first_seen, $seen FROM _stage WHERE NOT stored
         """,
         {"seen": seen_at},
     )

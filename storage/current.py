@@ -19,7 +19,7 @@ from ingest.article import text_key
 
 # md5_number: a 128-bit key, so that two ids share one with probability 2**-128 per pair.
 ID_KEY_SQL = "md5_number({})"
-_FILL_CHUNK = 20_000  # texts read and keyed at a time: bounded memory for any table size
+_FILL_CHUNK = 20_000  # texts read and keyed at a time (the ids are kept until the end)
 
 
 def rebuild_current(con: duckdb.DuckDBPyConnection) -> int:

@@ -44,7 +44,6 @@ def stage_tokens(con: duckdb.DuckDBPyConnection) -> None:
                list_transform(newsdesk_tokens(title), w -> hash(w)) AS title_words,
                list_transform(newsdesk_tokens(text), w -> hash(w)) AS text_words
         FROM _stage
-        WHERE prev_version IS NULL OR prev_hash <> content_hash
         """
     )
 
@@ -97,7 +96,7 @@ def stage_unindexed(con: duckdb.DuckDBPyConnection, limit: int) -> int:
             ORDER BY a.first_seen, a.id
             LIMIT {int(limit)})
         SELECT row_number() OVER (ORDER BY a.first_seen, a.id) AS ord, a.id, a.title, a.text,
-               a.content_hash, a.version - 1 AS prev_version, '' AS prev_hash, a.rowid AS row_id
+               a.content_hash, a.version - 1 AS prev_version, a.rowid AS row_id
         FROM articles a
         WHERE a.rowid IN (SELECT rid FROM todo)
         """
@@ -135,13 +134,15 @@ def compact_index(
     table that replaces the old one at the end: a single sort of all postings (about 180
     million at 1,000,000 articles) took the process past 5 GiB; a part's sort is bounded by
     `postings_per_part`. Terms are hashes, so equal ranges of the 64-bit space hold about
-    equal numbers of postings, and every range scan prunes row groups by their min/max term.
+    equal numbers of postings, and once the postings are sorted (after a first compaction) every
+    range scan prunes row groups by their min/max term.
     """
     if postings_per_part < 1:
         raise ValueError(f"postings_per_part must be at least 1, not {postings_per_part}")
     row = con.execute("SELECT count(*) FROM search_postings").fetchone()
     parts = max(1, -(-int(row[0] if row else 0) // postings_per_part))
     step = (1 << 64) // parts
+    # The columns of `search_postings` as migration 4 creates them (storage/migrations.py).
     con.execute(
         "CREATE OR REPLACE TABLE search_postings_compacted (term UBIGINT NOT NULL, "
         "doc BIGINT NOT NULL, tf USMALLINT NOT NULL)"

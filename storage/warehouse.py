@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -183,10 +183,13 @@ class Warehouse:
     def open(self) -> duckdb.DuckDBPyConnection:
         """A new connection of its own, waiting out other processes' locks, with the schema up
         to date; closing it releases the file. (`connection()` is cheaper for writers.)"""
-        con = self._retrying_locks(self._open_once)
-        # No progress bar: DuckDB would draw it on stderr during long statements of a batch job.
-        con.execute("SET enable_progress_bar = false")
+        return self._prepared(self._retrying_locks(self._open_once))
+
+    def _prepared(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """`con` without a progress bar and with the schema checked; closed if that fails."""
         try:
+            # No progress bar: DuckDB would draw it on stderr during long statements of a batch job.
+            con.execute("SET enable_progress_bar = false")
             self._check_schema(con)
         except BaseException:
             con.close()
@@ -233,10 +236,16 @@ class Warehouse:
             host.depth += 1
             try:
                 yield self._host_cursor(host)
-            finally:
+            except BaseException:
                 host.depth -= 1
                 if host.depth == 0:
-                    self._detach_host(host)
+                    # The block's own error is the one to report; the host is discarded anyway.
+                    with suppress(Exception):
+                        self._detach_host(host)
+                raise
+            host.depth -= 1
+            if host.depth == 0:
+                self._detach_host(host)
         finally:
             host.lock.release()
 
@@ -253,6 +262,8 @@ class Warehouse:
 
         try:
             self._retrying_locks(attach)
+        except WarehouseLockedError:
+            raise  # another process holds the file: the host itself is fine
         except BaseException:
             host.discard()
             raise
@@ -263,18 +274,15 @@ class Warehouse:
         cur = host.con.cursor()
         try:
             cur.execute(f"USE {host.alias}")
-            cur.execute("SET enable_progress_bar = false")
-            self._check_schema(cur)
         except BaseException:
             cur.close()
             raise
-        return cur
+        return self._prepared(cur)
 
     def _detach_host(self, host: _Host) -> None:
         """Detach the file: DuckDB checkpoints it and gives up its lock. A failure closes the
         whole instance, which releases the file all the same."""
-        if host.con is None or host.alias is None:
-            return
+        assert host.con is not None and host.alias is not None
         try:
             host.con.execute(f"DETACH {host.alias}")
             host.alias = None
@@ -317,8 +325,8 @@ class Warehouse:
         if self._held is not None:
             yield self
             return
-        with ExitStack() as stack:
-            self._held = stack.enter_context(self.connection())
+        with self.connection() as con:
+            self._held = con
             try:
                 yield self
             finally:

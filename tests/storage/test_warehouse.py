@@ -120,6 +120,9 @@ def test_newer_file_is_refused_clearly(tmp_path: Path) -> None:
     for read_only in (False, True):
         with pytest.raises(SchemaTooNewError, match=f"version {LATEST + 1} is newer"):
             Warehouse(path, read_only=read_only).open()
+        with pytest.raises(SchemaTooNewError, match=f"version {LATEST + 1} is newer"):
+            with Warehouse(path, read_only=read_only).connection():
+                pass
 
 
 def test_read_only_open_of_missing_file_says_what_to_do(tmp_path: Path) -> None:
