@@ -80,7 +80,11 @@ def run(wh: Warehouse, rows: int, batch: int, days: int, first: int = 0) -> Tota
         # Enter and leave `Warehouse.connection()` by hand to time them apart.
         opened = wh.connection()
         con = _timed(totals, "open (attach, schema check)", opened.__enter__)
-        articles_module.append_articles(_TimedConnection(con, totals), articles, seen_at=seen)
+        try:
+            articles_module.append_articles(_TimedConnection(con, totals), articles, seen_at=seen)
+        except BaseException as exc:
+            opened.__exit__(type(exc), exc, exc.__traceback__)
+            raise
         _timed(totals, "close (detach: checkpoint)", opened.__exit__, None, None, None)
     return totals
 

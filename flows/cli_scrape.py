@@ -20,6 +20,7 @@ from flows._console import State, console, err_console, fail
 from flows.scrape_params import FollowLinks, LimitParams, SourceParams, to_settings, to_sources
 from flows.scrape_report import summary_rows
 from ingest.pipeline import Progress, ReparseReport, ScrapeReport, reparse_all, run_scrape
+from ingest.pipeline.settings import DEFAULT_BATCH_SIZE
 from storage.errors import WarehouseError
 from storage.warehouse import Warehouse
 
@@ -125,7 +126,7 @@ def scrape(
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight.")] = 64,
     per_host: Annotated[int, typer.Option(min=1, help="Requests in flight per host.")] = 4,
-    batch_size: Annotated[int, typer.Option(min=1, help="URLs per batch.")] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, help="URLs per batch.")] = DEFAULT_BATCH_SIZE,
     max_pages: Annotated[int | None, typer.Option(min=1, help="Pages to fetch at most.")] = None,
     time_budget: Annotated[
         float | None, typer.Option(min=0.001, help="Seconds; no batch starts after.")

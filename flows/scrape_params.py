@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ingest.discover import LinkFollowPolicy
 from ingest.fetch import FetchSettings
 from ingest.pipeline import ScrapeSettings, Sources
+from ingest.pipeline.settings import DEFAULT_BATCH_SIZE
 
 
 class _Params(BaseModel):
@@ -58,7 +59,7 @@ class LimitParams(_Params):
 
     concurrency: int = Field(default=64, ge=1, description="requests in flight in all")
     per_host: int = Field(default=4, ge=1, description="requests in flight per host")
-    batch_size: int = Field(default=500, ge=1, description="URLs per Prefect task")
+    batch_size: int = Field(default=DEFAULT_BATCH_SIZE, ge=1, description="URLs per Prefect task")
     max_pages: int | None = Field(default=None, ge=1, description="pages to fetch at most")
     time_budget_s: float | None = Field(
         default=None, gt=0, description="no new batch is started after this many seconds"

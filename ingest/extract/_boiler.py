@@ -145,13 +145,9 @@ def _names_verdict(
 def _name_verdict(name: str) -> str | None:
     """What one class name or id says: 'always', 'chrome', 'weak', 'body', 'core' or None."""
     if name == name.lower() and len(name) <= _MAX_NAME_CHARS:
-        # No capitals (most names): the words are the runs of letters, and all of them
-        # together are the name's letters; the general case below gives the same, slower.
-        words = _LETTERS.findall(name)
-        joined = "".join(words)
+        words, joined = _lower_name_words(name)
     else:
-        words = tokens(name)
-        joined = _PUNCT.sub("", name).lower()
+        words, joined = _general_name_words(name)
     if joined not in words:
         words.append(joined)  # compound names: "most-read" -> "mostread", "sr-only" -> "sronly"
     if _VOCABULARY.isdisjoint(words):
@@ -170,3 +166,15 @@ def _name_verdict(name: str) -> str | None:
     if not _ARTICLE_WORDS.isdisjoint(words) and not _BODY_WORDS.isdisjoint(words):
         return "body"
     return "core" if core else None
+
+
+def _lower_name_words(name: str) -> tuple[list[str], str]:
+    """`_general_name_words` of a name without capitals, cheaper: the words are the runs of
+    letters, and all of them together are the name's letters."""
+    words = _LETTERS.findall(name)
+    return words, "".join(words)
+
+
+def _general_name_words(name: str) -> tuple[list[str], str]:
+    """The words of a class name or id, and all its letters joined, lower-cased."""
+    return tokens(name), _PUNCT.sub("", name).lower()

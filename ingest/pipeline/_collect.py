@@ -121,6 +121,7 @@ def record(
     """Add one URL's fetch row, article, frontier update, links and figures to the batch."""
     article = _with_discovery_date(page.article, item) if page and page.article else None
     state, outcome, due = next_state(item, result, page, settings, got.now)
+    # A page that went to extraction has its body in the batch's body file (batch._Extraction).
     stored = result.body if page is not None else None
     row = fetch_row(
         result, run_id=run_id, url=item.url, domain=item.domain, fetch_id=fetch_id, stored=stored

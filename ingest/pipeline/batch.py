@@ -80,6 +80,8 @@ class _Extraction:
 
     def add(self, item: FrontierItem, result: FetchResult, fetch_id: str, job: PageJob) -> None:
         self.waiting.append((item, result, fetch_id, job))
+        # The body file holds every page sent to extraction; _collect.record gives exactly
+        # these pages' fetch rows a body (`page is not None`): keep the two rules in step.
         self.bodies.append((fetch_id, item.url, result.body))
         if len(self.waiting) >= _CHUNK:
             self.flush()

@@ -114,16 +114,11 @@ class _Batches:
             return "time_budget"
         return "max_pages" if self.limit(deadline) <= 0 else "no_work"
 
-    def _claim(self, deadline: float | None, exclude: list[FrontierItem]) -> list[FrontierItem]:
+    def _claim(self, deadline: float | None, exclude: list[str]) -> list[FrontierItem]:
         limit = self.limit(deadline)
         if limit <= 0:
             return []
-        items = claim_batch(
-            self.warehouse,
-            limit=limit,
-            run_id=self.report.run_id,
-            exclude=[i.url for i in exclude],
-        )
+        items = claim_batch(self.warehouse, limit=limit, run_id=self.report.run_id, exclude=exclude)
         self.claimed += len(items)
         return items
 
@@ -160,7 +155,7 @@ class _Batches:
             run_id=self.report.run_id,
             follow_links=self.follow,
             claim_next=claim_next,
-            claim_exclude=[i.url for i in following],
+            claim_exclude=_urls(following),
         )
         self.claimed += len(after)
         report.elapsed_s = time.perf_counter() - started
@@ -179,7 +174,7 @@ class _Batches:
         while items:
             # Before the first batch, a stand-in for "the batch before it": its claim, taken
             # here, is the second batch (the next claims happen in the writes).
-            second = await asyncio.to_thread(self._claim, deadline, items)
+            second = await asyncio.to_thread(self._claim, deadline, _urls(items))
             previous: asyncio.Future[BatchDone] = asyncio.get_running_loop().create_future()
             previous.set_result(BatchDone(0, BatchReport(), second))
             while items:
@@ -260,3 +255,8 @@ async def run_scrape(
         report.elapsed_s = time.monotonic() - started
         await asyncio.to_thread(_record_end, warehouse, report.run_id, status, report.summary())
     return report
+
+
+def _urls(items: list[FrontierItem]) -> list[str]:
+    """What a claim leaves out: the URLs of a batch that is claimed but not written yet."""
+    return [item.url for item in items]

@@ -29,14 +29,17 @@ class Sources:
     follow_links: LinkFollowPolicy | None = None
 
 
+# Each batch's commit closes the file, and the checkpoint rewrites the articles table's
+# partly filled last row group (2,048 rows): 200 a batch rewrote 5-6 rows per new one.
+DEFAULT_BATCH_SIZE = 500
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScrapeSettings:
     """How a scrape runs; the defaults suit a scheduled run against the open web."""
 
     fetch: FetchSettings = field(default_factory=FetchSettings)
-    # Each batch's commit closes the file, and the checkpoint rewrites the articles table's
-    # partly filled last row group (2,048 rows): 200 a batch rewrote 5-6 rows per new one.
-    batch_size: int = 500
+    batch_size: int = DEFAULT_BATCH_SIZE
     max_pages: int | None = None  # pages fetched by this run, all batches together
     time_budget_s: float | None = None  # checked between batches: a batch is never cut short
     layout: Layout = "spaced"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from ingest.extract._boiler import element_verdict
+from ingest.extract._boiler import _general_name_words, _lower_name_words, element_verdict
 
 HIDDEN, NOTHING, WEAK, CHROME = -1, 0, 1, 2
 
@@ -76,3 +78,12 @@ def test_a_class_without_a_value_says_nothing() -> None:
 )
 def test_hidden_styles_in_any_case(style: str, verdict: int) -> None:
     assert element_verdict({"style": style}) == verdict
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_ é", max_size=80))
+@pytest.mark.parametrize("example", ["most-read", "sr-only", "résumé", "col-md-6", "x" * 500])
+def test_names_without_capitals_split_as_the_general_path_splits_them(
+    example: str, generated: str
+) -> None:
+    for name in (example, generated):
+        assert _lower_name_words(name) == _general_name_words(name)
